@@ -1,0 +1,4 @@
+//! The Order aggregate.
+mod model;
+
+pub use model::*;

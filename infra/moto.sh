@@ -6,6 +6,9 @@
 #   infra/moto.sh stop     stop the server started by `start`
 #   infra/moto.sh status   exit 0 if it is running and healthy, 3 otherwise
 #
+# Typical use: eval "$(infra/moto.sh start)" && cargo test -p oms-store
+# (only the export line goes to stdout; progress goes to stderr).
+#
 # MOTO_PORT (default 5005) selects the port. `start` is idempotent. The venv, pid file and log live
 # in .venv-aws/ at the repository root (git-ignored). Never uses a globally installed moto.
 set -euo pipefail

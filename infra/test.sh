@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one command that sets up and runs every test (README "Test"):
+#   1. installs the pinned moto server into .venv-aws (first run only) and starts it on loopback,
+#   2. runs the whole workspace test suite (unit, property, conformance on the embedded store AND
+#      on DynamoDB/SQS via moto, end-to-end over HTTP),
+#   3. stops moto again.
+# Integration tests FAIL (never skip) when the endpoint is missing.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+export MOTO_PORT=${MOTO_PORT:-5005}
+started_here=0
+if ! infra/moto.sh status >/dev/null 2>&1; then
+    infra/moto.sh start >/dev/null
+    started_here=1
+fi
+cleanup() { if [ "$started_here" = 1 ]; then infra/moto.sh stop >/dev/null 2>&1 || true; fi; }
+trap cleanup EXIT
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+# Build first, with the default job count, so the test run below is pure test time.
+cargo test --workspace --no-run --quiet
+cargo test --workspace "$@"

@@ -1,0 +1,454 @@
+//! Embedded SQLite backend: one table mirroring the DynamoDB table, conditions evaluated in Rust
+//! with [`crate::cond::eval`] inside one `BEGIN IMMEDIATE` transaction per write call.
+//!
+//! Calls are serialised on one connection (`Arc<Mutex<Connection>>`, run on the blocking
+//! thread pool). Round trips are counted as DynamoDB would need them without retries: one per
+//! call, and one per chunk of 100 keys (`batch_get`) or 25 writes (`batch_write`).
+//! Like DynamoDB, expired rows stay stored (invisible) until overwritten or deleted.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{
+    params, params_from_iter, Connection, ErrorCode, OptionalExtension, TransactionBehavior,
+};
+
+use crate::cond::{apply_updates, eval};
+use crate::counter::RoundTrips;
+use crate::error::StoreError;
+use crate::item::{
+    attr, is_expired, now_unix, BatchWrite, Index, Item, ItemStore, Key, Page, QueryRequest,
+    SkCondition, Value, WriteOp,
+};
+use crate::limits::{self, BATCH_GET_CHUNK, BATCH_WRITE_CHUNK};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    pk         TEXT NOT NULL,
+    sk         TEXT NOT NULL,
+    gsi1pk     TEXT,
+    gsi1sk     TEXT,
+    gsi2pk     TEXT,
+    gsi2sk     TEXT,
+    gsi3pk     TEXT,
+    gsi3sk     TEXT,
+    gsi4pk     TEXT,
+    gsi4sk     TEXT,
+    expires_at INTEGER,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
+    WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk)
+    WHERE gsi2pk IS NOT NULL AND gsi2sk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_gsi3 ON items (gsi3pk, gsi3sk, pk, sk)
+    WHERE gsi3pk IS NOT NULL AND gsi3sk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_gsi4 ON items (gsi4pk, gsi4sk, pk, sk)
+    WHERE gsi4pk IS NOT NULL AND gsi4sk IS NOT NULL;
+";
+
+/// [`ItemStore`] on an embedded SQLite database.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    round_trips: RoundTrips,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its directory if needed) the database file at `path`, in WAL mode with
+    /// `synchronous=FULL`: a committed write survives a process or machine crash.
+    ///
+    /// # Errors
+    /// `Internal` when the file cannot be opened or holds a newer schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(Box::new(e)))?;
+        }
+        let conn = Connection::open(path).map_err(sql)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(sql)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::internal(format!(
+                "could not enable WAL (journal_mode={mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sql)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests, throwaway runs).
+    ///
+    /// # Errors
+    /// `Internal` when SQLite cannot allocate it.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(sql)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::internal(format!(
+                "database schema version {version} is newer than {SCHEMA_VERSION}"
+            )));
+        }
+        conn.execute_batch(SCHEMA).map_err(sql)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(sql)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            round_trips: RoundTrips::default(),
+        })
+    }
+
+    /// Runs `f` on the connection on the blocking pool, counting `round_trips` calls.
+    async fn run<T, F>(&self, round_trips: usize, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        for _ in 0..round_trips {
+            self.round_trips.record();
+        }
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn
+                .lock()
+                .map_err(|_| StoreError::internal("SQLite connection mutex poisoned"))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(Box::new(e)))?
+    }
+}
+
+#[async_trait]
+impl ItemStore for SqliteStore {
+    async fn get(&self, key: &Key, _consistent: bool) -> Result<Option<Item>, StoreError> {
+        limits::check_key(key)?;
+        let key = key.clone();
+        let now = now_unix();
+        self.run(1, move |conn| {
+            Ok(load(conn, &key)?.filter(|i| !is_expired(i, now)))
+        })
+        .await
+    }
+
+    async fn batch_get(&self, keys: &[Key], _consistent: bool) -> Result<Vec<Item>, StoreError> {
+        let keys = limits::unique_keys(keys)?;
+        let now = now_unix();
+        let calls = limits::chunks(keys.len(), BATCH_GET_CHUNK);
+        self.run(calls, move |conn| {
+            let mut found = Vec::with_capacity(keys.len());
+            for key in &keys {
+                if let Some(item) = load(conn, key)?.filter(|i| !is_expired(i, now)) {
+                    found.push(item);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn query(&self, req: QueryRequest) -> Result<Page, StoreError> {
+        limits::check_query(&req)?;
+        let now = now_unix();
+        self.run(1, move |conn| query(conn, &req, now)).await
+    }
+
+    async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        limits::check_transaction(&ops)?;
+        let now = now_unix();
+        self.run(1, move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let mut stored = Vec::with_capacity(ops.len());
+            let mut failed = Vec::new();
+            for (i, op) in ops.iter().enumerate() {
+                let current = load(&tx, &op.key()?)?;
+                if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
+                    failed.push(i);
+                }
+                stored.push(current);
+            }
+            if !failed.is_empty() {
+                return Err(StoreError::TransactionCanceled { failed });
+            }
+            for (op, current) in ops.into_iter().zip(stored) {
+                apply(&tx, op, current)?;
+            }
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+
+    async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
+        let key = limits::check_single(&op)?;
+        let now = now_unix();
+        self.run(1, move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let current = load(&tx, &key)?;
+            if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
+                return Err(StoreError::ConditionFailed);
+            }
+            apply(&tx, op, current)?;
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+
+    async fn batch_write(&self, writes: Vec<BatchWrite>) -> Result<(), StoreError> {
+        limits::check_batch_write(&writes)?;
+        let calls = limits::chunks(writes.len(), BATCH_WRITE_CHUNK);
+        self.run(calls, move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            for write in &writes {
+                match write {
+                    BatchWrite::Put(item) => upsert(&tx, item)?,
+                    BatchWrite::Delete(key) => delete(&tx, key)?,
+                }
+            }
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+
+    fn round_trips(&self) -> &RoundTrips {
+        &self.round_trips
+    }
+}
+
+/// Applies one op whose condition held; `current` is the stored row (expired or not).
+fn apply(conn: &Connection, op: WriteOp, current: Option<Item>) -> Result<(), StoreError> {
+    match op {
+        WriteOp::Put { item, .. } => upsert(conn, &item),
+        WriteOp::Update { key, updates, .. } => {
+            let updated = apply_updates(current.unwrap_or_else(|| key.to_item()), &updates)?;
+            limits::check_item(&updated)?;
+            upsert(conn, &updated)
+        }
+        WriteOp::Delete { key, .. } => delete(conn, &key),
+        WriteOp::Check { .. } => Ok(()),
+    }
+}
+
+/// The stored item under `key`, expired or not.
+fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2")
+        .map_err(sql)?
+        .query_row(params![key.pk, key.sk], |r| r.get(0))
+        .optional()
+        .map_err(sql)?;
+    body.map(|b| decode(&b)).transpose()
+}
+
+fn upsert(conn: &Connection, item: &Item) -> Result<(), StoreError> {
+    let key = Key::of(item)?;
+    let s = |name: &str| item.get(name).and_then(Value::as_s);
+    let expires_at = item.get(attr::EXPIRES_AT).and_then(Value::as_n);
+    let body = serde_json::to_string(item).map_err(|e| StoreError::Internal(Box::new(e)))?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk,
+                                       gsi4pk, gsi4sk, expires_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )
+    .map_err(sql)?
+    .execute(params![
+        key.pk,
+        key.sk,
+        s(attr::GSI1_PK),
+        s(attr::GSI1_SK),
+        s(attr::GSI2_PK),
+        s(attr::GSI2_SK),
+        s(attr::GSI3_PK),
+        s(attr::GSI3_SK),
+        s(attr::GSI4_PK),
+        s(attr::GSI4_SK),
+        expires_at,
+        body
+    ])
+    .map_err(sql)?;
+    Ok(())
+}
+
+fn delete(conn: &Connection, key: &Key) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+        .map_err(sql)?
+        .execute(params![key.pk, key.sk])
+        .map_err(sql)?;
+    Ok(())
+}
+
+/// Reads `limit` rows in index order, then drops the expired ones (as DynamoDB applies `Limit`
+/// before the filter), so `last_key` is set whenever `limit` rows were read.
+fn query(conn: &Connection, req: &QueryRequest, now: i64) -> Result<Page, StoreError> {
+    let (pk_col, sk_col) = req.index.key_attrs();
+    let gsi = req.index != Index::Primary;
+    let (cmp, dir) = if req.forward {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    let mut sql_text = format!("SELECT body FROM items WHERE {pk_col} = ?");
+    let mut args: Vec<String> = vec![req.pk.clone()];
+    if gsi {
+        sql_text.push_str(&format!(" AND {sk_col} IS NOT NULL"));
+    }
+    let mut bound = |op: &str, value: &str| {
+        sql_text.push_str(&format!(" AND {sk_col} {op} ?"));
+        args.push(value.to_owned());
+    };
+    match &req.sk {
+        SkCondition::Any => {}
+        SkCondition::BeginsWith(prefix) => {
+            bound(">=", prefix);
+            if let Some(upper) = prefix_upper_bound(prefix) {
+                bound("<", &upper);
+            }
+        }
+        SkCondition::Between(low, high) => {
+            bound(">=", low);
+            bound("<=", high);
+        }
+        SkCondition::Gt(v) => bound(">", v),
+        SkCondition::Ge(v) => bound(">=", v),
+        SkCondition::Lt(v) => bound("<", v),
+        SkCondition::Le(v) => bound("<=", v),
+    }
+    let string = |item: &Item, name: &str| {
+        item.get(name)
+            .and_then(Value::as_s)
+            .map(str::to_owned)
+            .ok_or_else(|| StoreError::invalid(format!("start_after lacks string `{name}`")))
+    };
+    if let Some(start) = &req.start_after {
+        if gsi {
+            // GSI sort keys may repeat: order (and resume) by the base key too.
+            sql_text.push_str(&format!(" AND ({sk_col}, pk, sk) {cmp} (?, ?, ?)"));
+            args.extend([
+                string(start, sk_col)?,
+                string(start, attr::PK)?,
+                string(start, attr::SK)?,
+            ]);
+        } else {
+            sql_text.push_str(&format!(" AND sk {cmp} ?"));
+            args.push(string(start, attr::SK)?);
+        }
+    }
+    if gsi {
+        sql_text.push_str(&format!(" ORDER BY {sk_col} {dir}, pk {dir}, sk {dir}"));
+    } else {
+        sql_text.push_str(&format!(" ORDER BY sk {dir}"));
+    }
+    sql_text.push_str(&format!(" LIMIT {}", req.limit));
+
+    let mut stmt = conn.prepare_cached(&sql_text).map_err(sql)?;
+    let bodies = stmt
+        .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    let read = bodies
+        .iter()
+        .map(|b| decode(b))
+        .collect::<Result<Vec<_>, _>>()?;
+    let full = read.len() == usize::try_from(req.limit).unwrap_or(usize::MAX);
+    let last_key = match read.last() {
+        Some(last) if full => Some(key_attributes(last, req.index)),
+        _ => None,
+    };
+    let items = read.into_iter().filter(|i| !is_expired(i, now)).collect();
+    Ok(Page { items, last_key })
+}
+
+/// `pk`, `sk` and the index's key attributes of `item`, as DynamoDB's `LastEvaluatedKey`.
+fn key_attributes(item: &Item, index: Index) -> Item {
+    let (ipk, isk) = index.key_attrs();
+    [attr::PK, attr::SK, ipk, isk]
+        .into_iter()
+        .filter_map(|name| item.get(name).map(|v| (name.to_owned(), v.clone())))
+        .collect()
+}
+
+/// The smallest string greater than every string starting with `prefix` (by code point, which
+/// is UTF-8 byte order), or `None` when no such string exists.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match u32::from(last) + 1 {
+            0xD800 => Some('\u{E000}'), // skip the surrogate gap
+            n => char::from_u32(n),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+fn decode(body: &str) -> Result<Item, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Internal(Box::new(e)))
+}
+
+/// Busy/locked databases are transient; everything else is internal.
+fn sql(err: rusqlite::Error) -> StoreError {
+    match err.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable(Box::new(err))
+        }
+        _ => StoreError::Internal(Box::new(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_upper_bound_is_the_next_string_after_the_prefix_range() {
+        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_upper_bound("ORDER#").as_deref(), Some("ORDER$"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{D7FF}").as_deref(), Some("\u{E000}"));
+        assert_eq!(prefix_upper_bound(""), None);
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+        // Every string with the prefix sorts below the bound, bytewise.
+        let upper = prefix_upper_bound("a\u{10FFFF}").unwrap();
+        assert!("a\u{10FFFF}\u{10FFFF}zz".as_bytes() < upper.as_bytes());
+    }
+
+    #[test]
+    fn key_attributes_keep_base_and_index_keys_only() {
+        let item: Item = [
+            ("pk", "P"),
+            ("sk", "S"),
+            ("gsi1pk", "G"),
+            ("gsi1sk", "H"),
+            ("gsi2pk", "X"),
+            ("other", "O"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+        .collect();
+        let names = |index| key_attributes(&item, index).into_keys().collect::<Vec<_>>();
+        assert_eq!(names(Index::Gsi1), ["gsi1pk", "gsi1sk", "pk", "sk"]);
+        assert_eq!(names(Index::Primary), ["pk", "sk"]);
+    }
+}

@@ -58,7 +58,9 @@ impl OrderStatus {
     }
 
     pub fn parse(raw: &str) -> Option<OrderStatus> {
-        OrderStatus::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(raw.trim()))
+        OrderStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(raw.trim()))
     }
 }
 
@@ -82,7 +84,11 @@ impl PaymentMethod {
 
     /// Case-insensitive; accepts `PAYPAL`/`Paypal`, `CASH_ON_DELIVERY`/`Cash On Delivery`/`COD`.
     pub fn parse(raw: &str) -> Option<PaymentMethod> {
-        let norm: String = raw.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+        let norm: String = raw
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_uppercase();
         match norm.as_str() {
             "PAYPAL" => Some(PaymentMethod::Paypal),
             "STRIPE" => Some(PaymentMethod::Stripe),

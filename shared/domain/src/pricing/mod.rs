@@ -21,12 +21,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::catalog::{Coupon, Offer, ShippingMethod, ShippingOptionRule, Vendor};
-use crate::error::DomainResult;
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::{CouponCode, OfferId};
 use crate::money::{Currency, Money};
 use crate::order::LineItem;
 
-pub use tax::{TaxRule, TaxTable};
+pub use coupons::{coupon_currently_applies, validate_coupon};
+pub use offers::{OfferOutcome, OfferScope};
+pub use shipping::ShippingScope;
+pub use tax::{TaxBase, TaxRule, TaxTable};
 
 /// GraphQL `AppliedOffer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,22 +133,169 @@ pub struct CouponUsage {
     pub customer_used: u32,
 }
 
-/// Prices an order. Never panics; errors only on arithmetic overflow or mixed currencies.
-/// TEMPORARY: subtotal-only until the pricing engine lands (replaced by the pricing work).
-pub fn price(input: &PricingInput<'_>, ctx: &PricingContext<'_>) -> DomainResult<Priced> {
-    let _ = ctx;
-    let totals: Vec<Money> = input.lines.iter().map(LineItem::line_total).collect::<DomainResult<_>>()?;
-    let subtotal = Money::sum(input.currency, &totals)?;
-    let mut breakdown = PriceBreakdown::zero(input.currency);
-    breakdown.subtotal = subtotal;
-    breakdown.total = subtotal;
-    Ok(Priced { breakdown, shipping_cleared: None })
+/// Σ `unit_price × quantity` over the customer lines (lines flagged `is_free_gift` excluded).
+fn customer_subtotal(lines: &[LineItem], currency: Currency) -> DomainResult<Money> {
+    lines
+        .iter()
+        .filter(|l| !l.is_free_gift)
+        .try_fold(Money::zero(currency), |acc, l| {
+            acc.checked_add(&l.line_total()?)
+        })
 }
 
-/// Shipping options the order is eligible for now, with their cost.
-/// Errors with DESTINATION_REQUIRED when the order has no destination.
-/// TEMPORARY until the pricing engine lands.
-pub fn list_shipping_options(input: &PricingInput<'_>, ctx: &PricingContext<'_>) -> DomainResult<Vec<ShippingQuote>> {
-    let _ = (input, ctx);
-    Ok(vec![])
+fn taxable_subtotal(lines: &[LineItem], currency: Currency) -> DomainResult<Money> {
+    lines
+        .iter()
+        .filter(|l| !l.is_free_gift && l.is_taxable)
+        .try_fold(Money::zero(currency), |acc, l| {
+            acc.checked_add(&l.line_total()?)
+        })
 }
+
+fn offer_scope<'a>(
+    input: &PricingInput<'a>,
+    ctx: &PricingContext<'a>,
+    subtotal: Money,
+) -> OfferScope<'a> {
+    OfferScope {
+        vendor_id: &ctx.vendor.vendor_id,
+        currency: input.currency,
+        lines: input.lines,
+        subtotal,
+        coupons: input.coupons,
+        coupon_snapshots: ctx.coupons,
+        now: ctx.now,
+    }
+}
+
+fn shipping_scope<'a>(
+    input: &PricingInput<'a>,
+    ctx: &PricingContext<'a>,
+    destination: &'a Address,
+    discounted_subtotal: Money,
+) -> DomainResult<ShippingScope<'a>> {
+    Ok(ShippingScope {
+        vendor: ctx.vendor,
+        destination,
+        currency: input.currency,
+        weight_kg: shipping::total_weight(input.lines)?,
+        discounted_subtotal,
+        now: ctx.now,
+    })
+}
+
+/// Why a selected shipping method is dropped when the order has no destination.
+pub const NO_DESTINATION_REASON: &str = "A destination address is required for shipping.";
+
+/// Prices an order: the pipeline of the module documentation (details in docs/pricing.md).
+///
+/// Deterministic: the same input and context always give the same output (applied offers in
+/// application order, tax lines in tax-table order). When the selected shipping method is no
+/// longer eligible, or the order has no destination any more, `breakdown.shipping` is None, the
+/// shipping cost is 0 and `shipping_cleared` says why.
+///
+/// # Errors
+/// Never for well-formed input. `CURRENCY_MISMATCH` when a line is not in `input.currency`;
+/// `INVALID_INPUT` on arithmetic overflow; `INVALID_STATE` if the total came out negative (which
+/// the clamps make impossible).
+pub fn price(input: &PricingInput<'_>, ctx: &PricingContext<'_>) -> DomainResult<Priced> {
+    let currency = input.currency;
+    let zero = Money::zero(currency);
+    // 1. Subtotal of the customer's lines.
+    let subtotal = customer_subtotal(input.lines, currency)?;
+    // 2. Offers.
+    let mut offers = offers::apply_offers(ctx.offers, &offer_scope(input, ctx, subtotal))?;
+    let discounted = subtotal.checked_sub(&offers.discount_total)?;
+    // 3. Shipping: the selection is re-validated against the order as it is now.
+    let mut shipping = None;
+    let mut shipping_cleared = None;
+    if let Some(method) = input.selected_shipping {
+        match input.destination {
+            None => shipping_cleared = Some(NO_DESTINATION_REASON.to_string()),
+            Some(destination) => {
+                let scope = shipping_scope(input, ctx, destination, discounted)?;
+                match shipping::quote_method(method, ctx.shipping_options, &scope) {
+                    Ok(quote) => shipping = Some(quote),
+                    Err(reason) => shipping_cleared = Some(reason),
+                }
+            }
+        }
+    }
+    let quoted = shipping.as_ref().map_or(zero, |q| q.cost);
+    // The first free-shipping offer records the cost it waives; further ones waive nothing.
+    if let Some(applied) = offers
+        .free_shipping
+        .first()
+        .and_then(|i| offers.applied.get_mut(*i))
+    {
+        applied.discount = quoted;
+    }
+    let shipping_cost = if offers.waives_shipping() {
+        zero
+    } else {
+        quoted
+    };
+    // 4. Tax.
+    let tax_base = TaxBase {
+        subtotal,
+        taxable_subtotal: taxable_subtotal(input.lines, currency)?,
+        discount_total: offers.discount_total,
+        shipping_cost,
+    };
+    let tax_lines = tax::compute_tax(ctx.tax_table, input.destination, &tax_base)?;
+    let tax_total = Money::sum(currency, tax_lines.iter().map(|t| &t.amount))?;
+    // 5. Total.
+    let total = discounted
+        .checked_add(&shipping_cost)?
+        .checked_add(&tax_total)?;
+    if total.minor() < 0 {
+        return Err(DomainError::new(
+            ErrorCode::InvalidState,
+            "Pricing produced a negative total.",
+        ));
+    }
+    let breakdown = PriceBreakdown {
+        subtotal,
+        applied_offers: offers.applied,
+        discount_total: offers.discount_total,
+        gift_lines: offers.gift_lines,
+        shipping,
+        shipping_cost,
+        tax_lines,
+        tax_total,
+        total,
+    };
+    Ok(Priced {
+        breakdown,
+        shipping_cleared,
+    })
+}
+
+/// Shipping options the order is eligible for now, with their cost (before free-shipping offers,
+/// which change the order's shipping cost, not the listed quotes), sorted by cost then method.
+/// FREE_SHIPPING's threshold is checked against the subtotal after the order's current offers.
+///
+/// # Errors
+/// `DESTINATION_REQUIRED` when the order has no destination; `CURRENCY_MISMATCH` when a line is
+/// not in `input.currency`; `INVALID_INPUT` on arithmetic overflow.
+pub fn list_shipping_options(
+    input: &PricingInput<'_>,
+    ctx: &PricingContext<'_>,
+) -> DomainResult<Vec<ShippingQuote>> {
+    let Some(destination) = input.destination else {
+        return Err(DomainError::new(
+            ErrorCode::DestinationRequired,
+            "Set a destination address before listing shipping options.",
+        ));
+    };
+    let subtotal = customer_subtotal(input.lines, input.currency)?;
+    let offers = offers::apply_offers(ctx.offers, &offer_scope(input, ctx, subtotal))?;
+    let discounted = subtotal.checked_sub(&offers.discount_total)?;
+    let scope = shipping_scope(input, ctx, destination, discounted)?;
+    Ok(shipping::eligible_quotes(ctx.shipping_options, &scope))
+}
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;

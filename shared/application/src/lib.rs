@@ -1,0 +1,9 @@
+//! Use cases of the OMS and the ports they need.
+
+pub mod caller;
+pub mod error;
+pub mod ports;
+pub mod records;
+pub mod usecases;
+
+pub use usecases::Oms;

@@ -1,0 +1,376 @@
+//! Ports: what the use cases need from the outside world. Adapters implement them
+//! (`oms-persistence` over DynamoDB or the embedded store; payment providers over HTTP).
+//!
+//! The tenant is a required argument of every method, so an un-scoped read cannot be written.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use oms_domain::auth::Role;
+use oms_domain::catalog::{Coupon, Customer, CustomerAddress, Offer, Product, ShippingOptionRule, UserAuthorization, Vendor};
+use oms_domain::ids::{AddressId, CouponCode, CustomerId, OrderId, Sku, TenantId, UserId, VendorId};
+use oms_domain::order::{Order, OrderStatus};
+use oms_domain::order::events::OrderEvent;
+use oms_domain::pricing::CouponUsage;
+
+use crate::records::{IdempotencyKey, IdempotencyRecord, PaymentRecord, TenantConfig};
+
+/// An infrastructure failure (network, throttling after retries, corrupt item). Never shown to
+/// clients; the API answers INTERNAL with a request id.
+#[derive(Debug, thiserror::Error)]
+#[error("storage fault: {message}")]
+pub struct StoreFault {
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreFault {
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreFault { message: message.into(), source: None }
+    }
+
+    pub fn with_source(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreFault { message: message.into(), source: Some(Box::new(source)) }
+    }
+}
+
+/// Why an order commit was refused. Each maps to one user error code.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The order changed since it was read (or already exists on create).
+    #[error("version conflict")]
+    VersionConflict,
+    #[error("out of stock: {0}")]
+    OutOfStock(Sku),
+    #[error("product unavailable: {0}")]
+    ProductUnavailable(Sku),
+    #[error("coupon usage limit reached: {0}")]
+    CouponLimitReached(CouponCode),
+    #[error("payment already used")]
+    PaymentAlreadyUsed,
+    /// Another request with the same idempotency key committed first.
+    #[error("idempotency key taken")]
+    IdempotencyKeyTaken,
+    #[error(transparent)]
+    Fault(#[from] StoreFault),
+}
+
+/// One stock movement of a commit: negative reserves (condition `stock >= qty` and product
+/// active), positive releases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockChange {
+    pub vendor_id: VendorId,
+    pub sku: Sku,
+    pub delta: i64,
+}
+
+/// One coupon redemption (+1, checked against the limits) or release (-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponUseChange {
+    pub vendor_id: VendorId,
+    pub code: CouponCode,
+    pub customer_id: CustomerId,
+    pub delta: i64,
+    pub usage_limit: Option<u32>,
+    pub per_customer_limit: Option<u32>,
+}
+
+/// Everything one order command writes, committed as ONE transaction.
+#[derive(Debug, Clone)]
+pub struct OrderCommit {
+    pub order: Order,
+    /// `None` creates the order (fails if it exists); `Some(v)` requires the stored version `v`.
+    pub expected_version: Option<u64>,
+    pub stock: Vec<StockChange>,
+    pub coupon_uses: Vec<CouponUseChange>,
+    /// Claims the payment's transaction id for this order (one transaction id, one order).
+    pub payment_claim: Option<String>,
+    /// A payment verified with the provider (no signed event recorded it): stored with the claim.
+    pub payment_record: Option<PaymentRecord>,
+    pub idempotency: Option<IdempotencyRecord>,
+    /// Domain events, written to the outbox in the same transaction.
+    pub events: Vec<OrderEvent>,
+    /// Snapshots refreshed by checkout (customer details, a saved address).
+    pub customer: Option<Customer>,
+    pub address: Option<CustomerAddress>,
+}
+
+impl OrderCommit {
+    pub fn new(order: Order, expected_version: Option<u64>, events: Vec<OrderEvent>) -> Self {
+        OrderCommit {
+            order,
+            expected_version,
+            stock: vec![],
+            coupon_uses: vec![],
+            payment_claim: None,
+            payment_record: None,
+            idempotency: None,
+            events,
+            customer: None,
+            address: None,
+        }
+    }
+}
+
+/// What an order command reads first (one round trip).
+#[derive(Debug, Clone, Default)]
+pub struct OrderLoad {
+    pub order: Option<Order>,
+    /// The caller's UserAuthorization snapshot (the authorization rule needs it on every request).
+    pub authorization: Option<UserAuthorization>,
+    pub idempotency: Option<IdempotencyRecord>,
+    pub tenant_config: Option<TenantConfig>,
+    pub payment: Option<PaymentRecord>,
+}
+
+/// What [`OrderRepository::load_order`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderLoadRequest<'a> {
+    pub order_id: &'a OrderId,
+    pub idempotency: Option<&'a IdempotencyKey>,
+    pub transaction_id: Option<&'a str>,
+    pub user: Option<&'a UserId>,
+}
+
+/// Which snapshots a command needs (one round trip).
+#[derive(Debug, Clone, Default)]
+pub struct CatalogRequest {
+    pub vendor_id: Option<VendorId>,
+    pub skus: Vec<Sku>,
+    pub coupon_codes: Vec<CouponCode>,
+    /// Loads the customer's details and their uses of `coupon_codes`.
+    pub customer_id: Option<CustomerId>,
+    pub idempotency: Option<IdempotencyKey>,
+    pub tenant_config: bool,
+    /// Loads this user's UserAuthorization snapshot too.
+    pub user: Option<UserId>,
+    /// Loads this entry of `customer_id`'s address book.
+    pub address_id: Option<AddressId>,
+}
+
+/// The snapshots a command decides from.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogView {
+    pub vendor: Option<Vendor>,
+    pub offers: Vec<Offer>,
+    pub shipping_options: Vec<ShippingOptionRule>,
+    pub products: Vec<Product>,
+    pub coupons: Vec<Coupon>,
+    pub coupon_usage: Vec<(CouponCode, CouponUsage)>,
+    pub customer: Option<Customer>,
+    pub idempotency: Option<IdempotencyRecord>,
+    pub tenant_config: Option<TenantConfig>,
+    pub authorization: Option<UserAuthorization>,
+    pub address: Option<CustomerAddress>,
+}
+
+impl CatalogView {
+    pub fn product(&self, sku: &Sku) -> Option<&Product> {
+        self.products.iter().find(|p| &p.sku == sku)
+    }
+
+    pub fn coupon(&self, code: &CouponCode) -> Option<&Coupon> {
+        self.coupons.iter().find(|c| &c.code == code)
+    }
+
+    pub fn usage(&self, code: &CouponCode) -> CouponUsage {
+        self.coupon_usage.iter().find(|(c, _)| c == code).map(|(_, u)| *u).unwrap_or_default()
+    }
+}
+
+/// Whose orders a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderOwner {
+    Customer(CustomerId),
+    Vendor(VendorId),
+}
+
+impl OrderOwner {
+    pub fn role(&self) -> Role {
+        match self {
+            OrderOwner::Customer(_) => Role::Customer,
+            OrderOwner::Vendor(_) => Role::Vendor,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderQuery {
+    pub owner: OrderOwner,
+    pub status: Option<OrderStatus>,
+    pub first: u32,
+    /// Opaque cursor from a previous page (bound to tenant, owner and status).
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub orders: Vec<(String, Order)>,
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// Errors of a list query: a cursor that does not belong to this query is the caller's mistake.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("invalid cursor")]
+    InvalidCursor,
+    #[error(transparent)]
+    Fault(#[from] StoreFault),
+}
+
+/// Outcome of applying a versioned snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Applied,
+    /// Not newer than the stored version: dropped.
+    Stale,
+}
+
+/// A snapshot write from sync (webhook, queue, CSV, identity events, syncUser).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnapshotWrite {
+    Product(Product),
+    Vendor(Vendor),
+    Coupon(Coupon),
+    Offer(Offer),
+    ShippingOption(ShippingOptionRule),
+    Customer(Customer),
+    CustomerAddress(CustomerAddress),
+    UserAuthorization(UserAuthorization),
+}
+
+/// Orders: reads and the one-transaction commit.
+#[async_trait]
+pub trait OrderRepository: Send + Sync {
+    /// One GetItem.
+    async fn get_order(&self, tenant: &TenantId, id: &OrderId) -> Result<Option<Order>, StoreFault>;
+    /// One BatchGetItem: the order, the tenant config, and as requested the idempotency record,
+    /// the payment recorded for a transaction id and the caller's UserAuthorization.
+    async fn load_order(&self, tenant: &TenantId, request: &OrderLoadRequest<'_>) -> Result<OrderLoad, StoreFault>;
+    /// One TransactWriteItems.
+    async fn commit(&self, tenant: &TenantId, commit: OrderCommit) -> Result<(), CommitError>;
+    /// One Query.
+    async fn list_orders(&self, tenant: &TenantId, query: &OrderQuery) -> Result<OrderPage, ListError>;
+}
+
+/// Snapshots checkout decides from.
+#[async_trait]
+pub trait CatalogRepository: Send + Sync {
+    /// One BatchGetItem (chunked by the store only past 100 keys).
+    async fn load_catalog(&self, tenant: &TenantId, request: &CatalogRequest) -> Result<CatalogView, StoreFault>;
+    async fn list_customer_addresses(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Vec<CustomerAddress>, StoreFault>;
+    async fn get_user_authorization(&self, tenant: &TenantId, user: &UserId) -> Result<Option<UserAuthorization>, StoreFault>;
+    async fn get_customer(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Option<Customer>, StoreFault>;
+}
+
+/// Writes from snapshot sync, identity and payment events.
+#[async_trait]
+pub trait SyncRepository: Send + Sync {
+    /// Applies the snapshot only if `version` is newer than the stored one.
+    async fn apply_snapshot(&self, tenant: &TenantId, write: SnapshotWrite, version: u64) -> Result<ApplyOutcome, StoreFault>;
+    /// Records a webhook event id (or legacy signature); false when it was already recorded.
+    async fn record_event_id(&self, tenant: &TenantId, event_id: &str, expires_at: DateTime<Utc>) -> Result<bool, StoreFault>;
+    /// syncUser / `user.logged_in`: refreshes the customer snapshot (keeping its source version,
+    /// so upstream events stay ordered) and creates the UserAuthorization if none exists.
+    /// Returns the UserAuthorization now stored.
+    async fn refresh_user(&self, tenant: &TenantId, customer: Customer, authorization: UserAuthorization) -> Result<UserAuthorization, StoreFault>;
+    /// Records a payment from the provider's signed event (newer versions replace older ones).
+    async fn record_payment(&self, tenant: &TenantId, payment: PaymentRecord, version: u64) -> Result<ApplyOutcome, StoreFault>;
+}
+
+/// Tenant configuration.
+#[async_trait]
+pub trait TenantRepository: Send + Sync {
+    async fn get_tenant_config(&self, tenant: &TenantId) -> Result<Option<TenantConfig>, StoreFault>;
+    async fn put_tenant_config(&self, config: &TenantConfig) -> Result<(), StoreFault>;
+}
+
+/// Everything the use cases need from storage.
+pub trait Store: OrderRepository + CatalogRepository + SyncRepository + TenantRepository {}
+impl<T: OrderRepository + CatalogRepository + SyncRepository + TenantRepository> Store for T {}
+
+/// The clock (tests pin it).
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// What a payment provider reports for a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderPayment {
+    pub transaction_id: String,
+    /// The order id the storefront attached to the payment (PayPal `custom_id`, Stripe metadata).
+    pub order_id: Option<String>,
+    pub amount: oms_domain::money::Money,
+    pub succeeded: bool,
+}
+
+/// Failure to ask a provider: never shown in detail to clients.
+#[derive(Debug, thiserror::Error)]
+#[error("payment provider error: {0}")]
+pub struct ProviderError(pub String);
+
+/// Payment providers (Stripe, PayPal) asked by confirmOrder when no signed payment event was
+/// recorded for the transaction.
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// `Ok(None)` when the tenant has no provider configured for `method` or the provider does not
+    /// know the transaction.
+    async fn fetch(
+        &self,
+        config: Option<&TenantConfig>,
+        method: oms_domain::order::PaymentMethod,
+        transaction_id: &str,
+    ) -> Result<Option<ProviderPayment>, ProviderError>;
+}
+
+/// A gateway that knows no provider: payments must come from signed events.
+pub struct NoPaymentGateway;
+
+#[async_trait]
+impl PaymentGateway for NoPaymentGateway {
+    async fn fetch(
+        &self,
+        _config: Option<&TenantConfig>,
+        _method: oms_domain::order::PaymentMethod,
+        _transaction_id: &str,
+    ) -> Result<Option<ProviderPayment>, ProviderError> {
+        Ok(None)
+    }
+}
+
+/// A message for the snapshot-sync queue (or any tenant-scoped queue).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueMessage {
+    pub tenant: TenantId,
+    /// Ordering scope within the tenant (the entity key, e.g. `vendor-products:p-1`): one entity's
+    /// messages stay in order while entities and tenants run in parallel.
+    pub group: String,
+    /// Deduplication id (the event id).
+    pub dedup_id: String,
+    pub body: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("queue error: {message}")]
+pub struct QueueError {
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// Where accepted sync events go (SQS FIFO in AWS, an in-process queue in `oms serve`).
+#[async_trait]
+pub trait EventQueue: Send + Sync {
+    /// Durably enqueues the message; only then may the webhook answer 202.
+    async fn publish(&self, message: QueueMessage) -> Result<(), QueueError>;
+}

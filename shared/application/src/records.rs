@@ -1,0 +1,117 @@
+//! Records the application keeps besides orders and snapshots.
+
+use chrono::{DateTime, Utc};
+use oms_domain::ids::{OrderId, TenantId};
+use oms_domain::money::Money;
+use oms_domain::order::PaymentMethod;
+use oms_domain::pricing::TaxTable;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Longest idempotency key a client may send (Stripe's limit).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+/// How long an idempotency record answers replays.
+pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+
+/// An idempotency key scoped by tenant (in the storage key), caller and operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyKey {
+    pub sub: String,
+    pub operation: String,
+    /// SHA-256 (hex) of the client's key, so any printable key fits a storage key safely.
+    pub key_hash: String,
+}
+
+impl IdempotencyKey {
+    pub fn new(sub: &str, operation: &str, client_key: &str) -> Self {
+        IdempotencyKey { sub: sub.to_string(), operation: operation.to_string(), key_hash: sha256_hex(client_key.as_bytes()) }
+    }
+}
+
+/// A stored success: replays with the same input hash return the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub key: IdempotencyKey,
+    /// SHA-256 of the canonical JSON of the mutation input.
+    pub input_hash: String,
+    pub order_id: OrderId,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Status of a payment reported by a provider event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentEventStatus {
+    Succeeded,
+    Refunded,
+}
+
+/// A payment recorded from a signed `payments` event (or fetched from a provider).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    pub transaction_id: String,
+    pub order_id: OrderId,
+    pub method: PaymentMethod,
+    pub amount: Money,
+    pub status: PaymentEventStatus,
+    /// Set when the refund event was recorded.
+    pub refunded_amount: Option<Money>,
+    /// The order this transaction confirmed (one transaction id confirms one order).
+    pub claimed_by: Option<OrderId>,
+}
+
+/// Webhook signature scheme of a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureScheme {
+    #[default]
+    Oms,
+    Wss,
+}
+
+/// Credentials of a payment provider the tenant uses for confirmOrder when no signed payment
+/// event was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    pub base_url: String,
+    /// Stripe secret key, or PayPal `client_id:secret`.
+    pub credentials: String,
+}
+
+/// A tenant's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantConfig {
+    pub tenant: TenantId,
+    /// Active webhook secrets (two during rotation).
+    pub webhook_secrets: Vec<String>,
+    pub signature_scheme: SignatureScheme,
+    /// Also accept the original OMS's `/webhook/wss/...` senders.
+    pub legacy_wss: bool,
+    /// None = the default table (SG GST, US CA/NY/TX).
+    pub tax_table: Option<TaxTable>,
+    pub stripe: Option<ProviderConfig>,
+    pub paypal: Option<ProviderConfig>,
+}
+
+impl TenantConfig {
+    pub fn new(tenant: TenantId) -> Self {
+        TenantConfig {
+            tenant,
+            webhook_secrets: vec![],
+            signature_scheme: SignatureScheme::Oms,
+            legacy_wss: false,
+            tax_table: None,
+            stripe: None,
+            paypal: None,
+        }
+    }
+
+    pub fn tax_table(&self) -> TaxTable {
+        self.tax_table.clone().unwrap_or_else(TaxTable::default_rules)
+    }
+}

@@ -1,0 +1,39 @@
+//! The use cases: one method per GraphQL operation (and sync entry point), each reading in at most
+//! two round trips and writing in one transaction (docs/data-model.md).
+
+mod checkout;
+mod draft;
+mod fulfilment;
+mod payment;
+mod placement;
+mod queries;
+mod support;
+mod users;
+
+use std::sync::Arc;
+
+use crate::ports::{Clock, PaymentGateway, Store};
+
+pub use checkout::{CheckoutInput, CustomerInput, ItemInput};
+pub use draft::{DestinationChoice, DraftChange};
+pub use queries::OrderList;
+pub use support::OrderOutcome;
+pub use users::SyncUserInput;
+
+/// The OMS's use cases over its ports. Cheap to clone; one per process.
+#[derive(Clone)]
+pub struct Oms {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    payments: Arc<dyn PaymentGateway>,
+}
+
+impl Oms {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, payments: Arc<dyn PaymentGateway>) -> Self {
+        Oms { store, clock, payments }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}

@@ -1,0 +1,79 @@
+//! confirmOrder: PENDING → CONFIRMED with a verified payment (or cash on delivery).
+
+use oms_domain::ids::OrderId;
+use oms_domain::order::{PaymentMethod, PaymentVerification, VerifiedPayment};
+
+use super::support::{commit_error, OrderOutcome, Side};
+use super::Oms;
+use crate::caller::Caller;
+use crate::error::{AppError, AppResult};
+use crate::ports::OrderCommit;
+use crate::records::{PaymentEventStatus, PaymentRecord};
+
+impl Oms {
+    /// Confirms the caller's PENDING order. A payment recorded from a signed `payments` event is
+    /// trusted; without one, the tenant's provider (Stripe/PayPal) is asked. One transaction id
+    /// confirms one order (claimed in the same transaction as the order write).
+    pub async fn confirm_order(
+        &self,
+        caller: &Caller,
+        order_id: &str,
+        method: PaymentMethod,
+        transaction_id: Option<&str>,
+    ) -> AppResult<OrderOutcome> {
+        let now = self.clock.now();
+        let txn = transaction_id.map(str::trim).filter(|t| !t.is_empty());
+        let lookup = if method == PaymentMethod::CashOnDelivery { None } else { txn };
+        let (mut order, load, _) = self.load_visible(caller, order_id, Side::Customer, None, lookup).await?;
+        // Idempotent per payment reference: confirming again with the same transaction answers
+        // with the confirmed order.
+        let same_payment = order.payment.as_ref().is_some_and(|p| p.method == method && p.transaction_id.as_deref() == txn);
+        if order.status == oms_domain::order::OrderStatus::Confirmed && same_payment {
+            return Ok(OrderOutcome { order, replayed: true });
+        }
+
+        let mut provider_record: Option<PaymentRecord> = None;
+        let verified = match (&load.payment, lookup) {
+            (Some(record), _) => Some(record.clone()),
+            (None, Some(txn)) if order.status == oms_domain::order::OrderStatus::Pending => {
+                let fetched = self
+                    .payments
+                    .fetch(load.tenant_config.as_ref(), method, txn)
+                    .await
+                    .map_err(|e| AppError::Internal(Box::new(e)))?;
+                provider_record = fetched.and_then(|p| {
+                    let order_id = p.order_id.as_deref().and_then(|o| OrderId::new(o).ok())?;
+                    Some(PaymentRecord {
+                        transaction_id: p.transaction_id,
+                        order_id,
+                        method,
+                        amount: p.amount,
+                        status: if p.succeeded { PaymentEventStatus::Succeeded } else { PaymentEventStatus::Refunded },
+                        refunded_amount: None,
+                        claimed_by: None,
+                    })
+                    .filter(|r| r.status == PaymentEventStatus::Succeeded)
+                });
+                provider_record.clone()
+            }
+            _ => None,
+        };
+        let verification = PaymentVerification {
+            method,
+            transaction_id: txn.map(str::to_string),
+            verified: verified.as_ref().filter(|r| r.method == method).map(|r| VerifiedPayment {
+                order_id: r.order_id.clone(),
+                amount: r.amount,
+                succeeded: r.status == PaymentEventStatus::Succeeded,
+            }),
+            already_used_by: verified.as_ref().and_then(|r| r.claimed_by.clone()),
+        };
+        let read_version = order.version;
+        let (claim, events) = order.confirm(verification, now)?;
+        let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
+        commit.payment_claim = claim.map(|c| c.transaction_id);
+        commit.payment_record = provider_record;
+        self.store.commit(&caller.tenant, commit).await.map_err(|e| commit_error(e, &order))?;
+        Ok(OrderOutcome { order, replayed: false })
+    }
+}

@@ -1,0 +1,10 @@
+//! The OMS's single-table design (docs/data-model.md) and the repositories of
+//! `oms-application`, written once over [`oms_store::ItemStore`] so that DynamoDB and the
+//! embedded store behave the same.
+
+pub mod codec;
+pub mod cursor;
+pub mod keys;
+mod repo;
+
+pub use repo::Repository;

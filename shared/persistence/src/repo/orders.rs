@@ -1,0 +1,328 @@
+//! Orders: load, list, and the one-transaction commit.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use oms_application::ports::{
+    CommitError, CouponUseChange, ListError, OrderCommit, OrderLoad, OrderLoadRequest, OrderOwner, OrderPage,
+    OrderQuery, OrderRepository, StockChange, StoreFault,
+};
+use oms_application::records::{IdempotencyRecord, PaymentRecord, TenantConfig};
+use oms_domain::catalog::UserAuthorization;
+use oms_domain::ids::{OrderId, Sku, TenantId, VendorId};
+use oms_domain::order::Order;
+use oms_store::{Cond, Index, Item, Key, QueryRequest, SkCondition, StoreError, Update, Value, WriteOp};
+
+use super::{fault, Repository};
+use crate::codec::{self, base, from_body, to_body, unix, version_of, BODY, CLAIMED_BY, IS_ACTIVE, STOCK, USED, VERSION};
+use crate::{cursor, keys};
+
+/// How long outbox items stay (the relay reads the stream within minutes; TTL cleans up).
+const OUTBOX_TTL_DAYS: i64 = 7;
+
+/// What each op of a commit transaction stands for, to map a cancellation back to its cause.
+enum OpRole {
+    Order,
+    Stock(Sku),
+    Coupon(oms_domain::ids::CouponCode),
+    Payment,
+    Idempotency,
+    Outbox,
+    Snapshot,
+}
+
+#[async_trait]
+impl OrderRepository for Repository {
+    async fn get_order(&self, tenant: &TenantId, id: &OrderId) -> Result<Option<Order>, StoreFault> {
+        let item = self.store.get(&keys::order(tenant, id), true).await.map_err(fault)?;
+        match item {
+            Some(i) => codec::order_from_item(tenant, &i),
+            None => Ok(None),
+        }
+    }
+
+    async fn load_order(&self, tenant: &TenantId, request: &OrderLoadRequest<'_>) -> Result<OrderLoad, StoreFault> {
+        let order_key = keys::order(tenant, request.order_id);
+        let config_key = keys::tenant_config(tenant);
+        let idem_key = request.idempotency.map(|k| keys::idempotency(tenant, k));
+        let payment_key = request.transaction_id.map(|t| keys::payment(tenant, t));
+        let authz_key = request.user.map(|u| keys::user_authorization(tenant, u));
+        let mut wanted = vec![order_key.clone(), config_key.clone()];
+        wanted.extend(idem_key.clone());
+        wanted.extend(payment_key.clone());
+        wanted.extend(authz_key.clone());
+        let items = self.store.batch_get(&wanted, true).await.map_err(fault)?;
+        let mut load = OrderLoad::default();
+        for item in &items {
+            let key = Key::of(item).map_err(fault)?;
+            if key == order_key {
+                load.order = codec::order_from_item(tenant, item)?;
+            } else if key == config_key {
+                load.tenant_config = Some(from_body::<TenantConfig>(item)?);
+            } else if Some(&key) == idem_key.as_ref() {
+                load.idempotency = Some(from_body::<IdempotencyRecord>(item)?);
+            } else if Some(&key) == payment_key.as_ref() {
+                load.payment = Some(payment_from_item(item)?);
+            } else if Some(&key) == authz_key.as_ref() {
+                load.authorization = Some(from_body::<UserAuthorization>(item)?);
+            }
+        }
+        Ok(load)
+    }
+
+    async fn commit(&self, tenant: &TenantId, commit: OrderCommit) -> Result<(), CommitError> {
+        let (ops, roles) = commit_ops(tenant, &commit)?;
+        match self.store.transact_write(ops).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::TransactionCanceled { failed }) => Err(self.explain(tenant, &commit, &roles, &failed).await),
+            Err(e) => Err(CommitError::Fault(fault(e))),
+        }
+    }
+
+    async fn list_orders(&self, tenant: &TenantId, query: &OrderQuery) -> Result<OrderPage, ListError> {
+        let (index, partition) = match (&query.owner, query.status) {
+            (OrderOwner::Customer(c), None) => (Index::Gsi1, keys::customer_orders(tenant, c)),
+            (OrderOwner::Vendor(v), None) => (Index::Gsi2, keys::vendor_orders(tenant, v)),
+            (OrderOwner::Customer(c), Some(s)) => (Index::Gsi3, keys::customer_orders_by_status(tenant, c, s)),
+            (OrderOwner::Vendor(v), Some(s)) => (Index::Gsi4, keys::vendor_orders_by_status(tenant, v, s)),
+        };
+        let identity = format!(
+            "{tenant}|{}|{}",
+            match &query.owner {
+                OrderOwner::Customer(c) => format!("C:{c}"),
+                OrderOwner::Vendor(v) => format!("V:{v}"),
+            },
+            query.status.map(|s| s.as_str()).unwrap_or("")
+        );
+        let (pk_attr, sk_attr) = index.key_attrs();
+        let start_after = match &query.after {
+            Some(c) => Some(cursor::decode(c, &identity, pk_attr, &partition).ok_or(ListError::InvalidCursor)?),
+            None => None,
+        };
+        let first = query.first.max(1);
+        // One more than asked tells whether a next page exists without a second query.
+        let request = QueryRequest {
+            index,
+            pk: partition,
+            sk: SkCondition::Any,
+            forward: false,
+            limit: first + 1,
+            start_after,
+            consistent: false,
+        };
+        let page = self.store.query(request).await.map_err(|e| ListError::Fault(fault(e)))?;
+        let has_next_page = page.items.len() > first as usize;
+        let mut orders = Vec::new();
+        for item in page.items.iter().take(first as usize) {
+            let Some(order) = codec::order_from_item(tenant, item)? else { continue };
+            let position: Item = ["pk", "sk", pk_attr, sk_attr]
+                .iter()
+                .filter_map(|a| item.get(*a).map(|v| (a.to_string(), v.clone())))
+                .collect();
+            orders.push((cursor::encode(&identity, &position), order));
+        }
+        let end_cursor = orders.last().map(|(c, _)| c.clone());
+        Ok(OrderPage { orders, has_next_page, end_cursor })
+    }
+}
+
+impl Repository {
+    /// Maps the failed ops of a cancelled commit to the first business reason.
+    async fn explain(&self, tenant: &TenantId, commit: &OrderCommit, roles: &[OpRole], failed: &[usize]) -> CommitError {
+        for index in failed {
+            match roles.get(*index) {
+                Some(OpRole::Order) | Some(OpRole::Outbox) => return CommitError::VersionConflict,
+                Some(OpRole::Idempotency) => return CommitError::IdempotencyKeyTaken,
+                Some(OpRole::Payment) => return CommitError::PaymentAlreadyUsed,
+                Some(OpRole::Coupon(code)) => return CommitError::CouponLimitReached(code.clone()),
+                Some(OpRole::Stock(sku)) => {
+                    // Failure path only: one read tells "inactive" from "not enough stock".
+                    let key = keys::product(tenant, &commit.order.vendor.vendor_id, sku);
+                    let active = match self.store.get(&key, true).await {
+                        Ok(Some(item)) => matches!(item.get(IS_ACTIVE), Some(Value::Bool(true))),
+                        Ok(None) => false,
+                        Err(e) => return CommitError::Fault(fault(e)),
+                    };
+                    return if active {
+                        CommitError::OutOfStock(sku.clone())
+                    } else {
+                        CommitError::ProductUnavailable(sku.clone())
+                    };
+                }
+                Some(OpRole::Snapshot) | None => {}
+            }
+        }
+        CommitError::Fault(StoreFault::new(format!("transaction cancelled for ops {failed:?}")))
+    }
+}
+
+fn commit_ops(tenant: &TenantId, commit: &OrderCommit) -> Result<(Vec<WriteOp>, Vec<OpRole>), CommitError> {
+    let order = &commit.order;
+    if &order.tenant != tenant {
+        return Err(CommitError::Fault(StoreFault::new("order of another tenant")));
+    }
+    let mut ops = Vec::new();
+    let mut roles = Vec::new();
+
+    let order_cond = match commit.expected_version {
+        None => Cond::NotExists,
+        Some(v) => Cond::Eq(VERSION.into(), version_of(v)),
+    };
+    ops.push(WriteOp::Put { item: codec::order_item(order)?, cond: Some(order_cond) });
+    roles.push(OpRole::Order);
+
+    for change in merge_stock(&commit.stock) {
+        let key = keys::product(tenant, &change.vendor_id, &change.sku);
+        let cond = (change.delta < 0).then(|| {
+            Cond::And(vec![
+                Cond::Exists,
+                Cond::Eq(IS_ACTIVE.into(), Value::Bool(true)),
+                Cond::Ge(STOCK.into(), -change.delta),
+            ])
+        });
+        ops.push(WriteOp::Update { key, updates: vec![Update::Add(STOCK.into(), change.delta)], cond });
+        roles.push(OpRole::Stock(change.sku.clone()));
+    }
+
+    for change in &commit.coupon_uses {
+        for (op, role) in coupon_ops(tenant, change) {
+            ops.push(op);
+            roles.push(role);
+        }
+    }
+
+    if let Some(txn) = &commit.payment_claim {
+        let key = keys::payment(tenant, txn);
+        let claimable = Cond::Or(vec![
+            Cond::AttrNotExists(CLAIMED_BY.into()),
+            Cond::Eq(CLAIMED_BY.into(), Value::S(order.id.to_string())),
+        ]);
+        let op = match &commit.payment_record {
+            // Verified with the provider (no event recorded): store the record as we claim it.
+            Some(record) => {
+                let mut item = payment_item(tenant, record)?;
+                item.insert(CLAIMED_BY.into(), Value::S(order.id.to_string()));
+                WriteOp::Put { item, cond: Some(claimable) }
+            }
+            None => WriteOp::Update {
+                key,
+                updates: vec![Update::Set(CLAIMED_BY.into(), Value::S(order.id.to_string()))],
+                cond: Some(Cond::And(vec![Cond::Exists, claimable])),
+            },
+        };
+        ops.push(op);
+        roles.push(OpRole::Payment);
+    }
+
+    if let Some(record) = &commit.idempotency {
+        let mut item = base(&keys::idempotency(tenant, &record.key), "Idempotency");
+        item.insert(BODY.into(), to_body(record)?);
+        item.insert("expires_at".into(), unix(record.expires_at));
+        ops.push(WriteOp::Put { item, cond: Some(Cond::NotExists) });
+        roles.push(OpRole::Idempotency);
+    }
+
+    for (i, event) in commit.events.iter().enumerate() {
+        // Deterministic ids: a retried commit of the same change cannot publish twice.
+        let event_id = format!("{}-{}-{}", order.id, order.version, i);
+        let mut item = base(&keys::outbox(tenant, &event_id), "OutboxEvent");
+        let envelope = serde_json::json!({
+            "eventId": event_id,
+            "tenantId": tenant.as_str(),
+            "type": event.kind.as_str(),
+            "aggregateId": order.id.as_str(),
+            "aggregateVersion": order.version,
+            "occurredAt": event.occurred_at,
+            "payload": event,
+        });
+        item.insert(BODY.into(), Value::S(envelope.to_string()));
+        item.insert("expires_at".into(), unix(event.occurred_at + chrono::Duration::days(OUTBOX_TTL_DAYS)));
+        ops.push(WriteOp::Put { item, cond: Some(Cond::NotExists) });
+        roles.push(OpRole::Outbox);
+    }
+
+    // Snapshots refreshed by checkout keep their source version (upstream events stay ordered).
+    if let Some(customer) = &commit.customer {
+        let key = keys::customer(tenant, &customer.customer_id);
+        ops.push(snapshot_refresh(key, "Customer", to_body(customer)?, customer.is_active));
+        roles.push(OpRole::Snapshot);
+    }
+    if let Some(address) = &commit.address {
+        let key = keys::customer_address(tenant, &address.customer_id, &address.address_id);
+        ops.push(snapshot_refresh(key, "CustomerAddress", to_body(address)?, address.is_active));
+        roles.push(OpRole::Snapshot);
+    }
+    Ok((ops, roles))
+}
+
+fn snapshot_refresh(key: Key, entity: &str, body: Value, active: bool) -> WriteOp {
+    WriteOp::Update {
+        key,
+        updates: vec![
+            Update::Set(codec::ENTITY.into(), Value::S(entity.into())),
+            Update::Set(BODY.into(), body),
+            Update::Set(IS_ACTIVE.into(), Value::Bool(active)),
+        ],
+        cond: None,
+    }
+}
+
+/// Two changes of one SKU become one op (a transaction may touch an item once).
+fn merge_stock(changes: &[StockChange]) -> Vec<StockChange> {
+    let mut merged: BTreeMap<(VendorId, Sku), i64> = BTreeMap::new();
+    for c in changes {
+        *merged.entry((c.vendor_id.clone(), c.sku.clone())).or_default() += c.delta;
+    }
+    merged
+        .into_iter()
+        .filter(|(_, d)| *d != 0)
+        .map(|((vendor_id, sku), delta)| StockChange { vendor_id, sku, delta })
+        .collect()
+}
+
+fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRole)> {
+    let role = || OpRole::Coupon(change.code.clone());
+    let global_key = keys::coupon(tenant, &change.vendor_id, &change.code);
+    let customer_key = keys::coupon_use(tenant, &change.vendor_id, &change.code, &change.customer_id);
+    let under = |limit: Option<u32>| {
+        limit.map(|l| Cond::Or(vec![Cond::AttrNotExists(USED.into()), Cond::Lt(USED.into(), i64::from(l))]))
+    };
+    if change.delta > 0 {
+        let global_cond = match under(change.usage_limit) {
+            Some(c) => Cond::And(vec![Cond::Exists, c]),
+            None => Cond::Exists,
+        };
+        let mut ops = vec![(
+            WriteOp::Update { key: global_key, updates: vec![Update::Add(USED.into(), change.delta)], cond: Some(global_cond) },
+            role(),
+        )];
+        let mut customer_updates = vec![
+            Update::Add(USED.into(), change.delta),
+            Update::Set(codec::ENTITY.into(), Value::S("CouponUse".into())),
+        ];
+        customer_updates.dedup();
+        ops.push((
+            WriteOp::Update { key: customer_key, updates: customer_updates, cond: under(change.per_customer_limit) },
+            role(),
+        ));
+        ops
+    } else {
+        // Releases are unconditional: a cancellation must never be blocked by a counter.
+        vec![
+            (WriteOp::Update { key: global_key, updates: vec![Update::Add(USED.into(), change.delta)], cond: None }, role()),
+            (WriteOp::Update { key: customer_key, updates: vec![Update::Add(USED.into(), change.delta)], cond: None }, role()),
+        ]
+    }
+}
+
+pub(crate) fn payment_item(tenant: &TenantId, record: &PaymentRecord) -> Result<Item, StoreFault> {
+    let mut item = base(&keys::payment(tenant, &record.transaction_id), "Payment");
+    item.insert(BODY.into(), to_body(record)?);
+    Ok(item)
+}
+
+pub(crate) fn payment_from_item(item: &Item) -> Result<PaymentRecord, StoreFault> {
+    let mut record: PaymentRecord = from_body(item)?;
+    record.claimed_by = codec::string(item, CLAIMED_BY).and_then(|s| OrderId::new(s).ok());
+    Ok(record)
+}

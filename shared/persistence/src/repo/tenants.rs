@@ -1,0 +1,22 @@
+use async_trait::async_trait;
+use oms_application::ports::{StoreFault, TenantRepository};
+use oms_application::records::TenantConfig;
+use oms_domain::ids::TenantId;
+
+use super::{fault, Repository};
+use crate::codec::{base, from_body, to_body, BODY};
+use crate::keys;
+
+#[async_trait]
+impl TenantRepository for Repository {
+    async fn get_tenant_config(&self, tenant: &TenantId) -> Result<Option<TenantConfig>, StoreFault> {
+        let item = self.store.get(&keys::tenant_config(tenant), true).await.map_err(fault)?;
+        item.map(|i| from_body::<TenantConfig>(&i)).transpose()
+    }
+
+    async fn put_tenant_config(&self, config: &TenantConfig) -> Result<(), StoreFault> {
+        let mut item = base(&keys::tenant_config(&config.tenant), "TenantConfig");
+        item.insert(BODY.into(), to_body(config)?);
+        self.store.put(item, None).await.map_err(fault)
+    }
+}

@@ -1,0 +1,101 @@
+//! `customer-details` → [`Customer`] and `customer-addresses` → [`CustomerAddress`].
+
+use serde_json::Value;
+
+use oms_domain::address::Address;
+use oms_domain::catalog::{Customer, CustomerAddress};
+use oms_domain::ids::{AddressId, CustomerId};
+
+use super::fields::{Obj, Res};
+
+/// Longest e-mail address (RFC 5321 path limit).
+const MAX_EMAIL: usize = 254;
+
+pub(super) fn customer(d: &Obj) -> Res<Customer> {
+    let customer_id = d.id("customer_id", CustomerId::new)?;
+    let first_name = d.opt_text("first_name")?;
+    let last_name = d.opt_text("last_name")?;
+    let email = match d.opt_text("email")? {
+        Some(e) if !plausible_email(&e) => return Err(d.err("email", "must be an e-mail address.")),
+        other => other,
+    };
+    Ok(Customer {
+        customer_id,
+        first_name,
+        last_name,
+        email,
+        is_active: d.bool_or("is_active", true)?,
+    })
+}
+
+/// One `@` with text on both sides, a dot in the domain, no whitespace.
+fn plausible_email(e: &str) -> bool {
+    match e.split_once('@') {
+        Some((local, domain)) => {
+            e.len() <= MAX_EMAIL
+                && !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !e.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+pub(super) fn customer_address(d: &Obj) -> Res<CustomerAddress> {
+    let customer_id = d.id("customer_id", CustomerId::new)?;
+    let address_id = d.id("address_id", AddressId::new)?;
+    check_address_type(d)?;
+    let street = d.text("street")?;
+    let city = d.text("city")?;
+    let state = d.opt_text("state")?;
+    let postal = postal(d)?;
+    let country = d.text("country")?;
+    let address =
+        Address::new(&street, &city, state.as_deref(), &postal, &country).map_err(|e| {
+            let field = e
+                .field
+                .as_ref()
+                .and_then(|f| f.first())
+                .cloned()
+                .unwrap_or_else(|| "street".into());
+            d.domain_err(&field, e)
+        })?;
+    Ok(CustomerAddress {
+        customer_id,
+        address_id,
+        address,
+        is_default: d.bool_or("is_default", false)?,
+        is_active: d.bool_or("is_active", true)?,
+    })
+}
+
+/// The address book holds shipping addresses only (the OMS has no billing address: payment
+/// providers keep those). `address_type` may be omitted; `billing` is rejected rather than being
+/// stored where checkout would offer it as a destination.
+fn check_address_type(d: &Obj) -> Res<()> {
+    match d
+        .opt_text("address_type")?
+        .map(|t| t.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("shipping") => Ok(()),
+        Some("billing") => Err(d.err(
+            "address_type",
+            "billing is not synced: the address book holds shipping addresses only.",
+        )),
+        Some(_) => Err(d.err("address_type", "must be shipping.")),
+    }
+}
+
+/// Postal codes are strings ("01234" keeps its zero); a JSON integer is accepted and turned into
+/// its digits.
+fn postal(d: &Obj) -> Res<String> {
+    match d.get("postal") {
+        Some(Value::Number(n)) if n.is_u64() => Ok(n.to_string()),
+        Some(Value::Number(_)) => Err(d.err("postal", "must be a string (or a whole number ≥ 0).")),
+        _ => d.text("postal"),
+    }
+}

@@ -8,6 +8,7 @@
 //! - **Repriced**: every DRAFT edit re-runs `pricing::price()` on the whole order; when the
 //!   selected shipping method is no longer eligible, the selection is cleared, `shipping_notice`
 //!   says why and `ShippingOptionCleared` is emitted. Orders past DRAFT are never repriced.
+//! - **Clocked by the caller**: `now` stamps the change; `ctx.now` must be the same instant.
 //! - **Table-driven**: statuses change only through `lifecycle::next_status`, and edits are
 //!   allowed only where `lifecycle::EDITS` says.
 
@@ -106,23 +107,20 @@ impl Order {
         self.with_pricing_input(selected, |input| pricing::price(input, ctx))
     }
 
-    /// Full repricing. A selected method the engine no longer accepts is cleared (with the
-    /// reason in `shipping_notice` and a `ShippingOptionCleared` event) and the order is priced
-    /// without it, so `pricing.shipping` always matches `shipping_method`.
+    /// Full repricing. A selected method the engine no longer accepts is cleared (the engine
+    /// already priced the order without it), with the reason in `shipping_notice` and a
+    /// `ShippingOptionCleared` event, so `pricing.shipping` always matches `shipping_method`.
     fn reprice(
         &mut self,
         ctx: &PricingContext<'_>,
         events: &mut Vec<OrderEventKind>,
     ) -> DomainResult<()> {
         let priced = self.price_with(ctx, self.shipping_method)?;
-        match (priced.shipping_cleared, self.shipping_method) {
-            (Some(reason), Some(method)) => {
-                self.pricing = self.price_with(ctx, None)?.breakdown;
-                self.shipping_method = None;
-                self.shipping_notice = Some(reason.clone());
-                events.push(OrderEventKind::ShippingOptionCleared { method, reason });
-            }
-            _ => self.pricing = priced.breakdown,
+        self.pricing = priced.breakdown;
+        if let (Some(reason), Some(method)) = (priced.shipping_cleared, self.shipping_method) {
+            self.shipping_method = None;
+            self.shipping_notice = Some(reason.clone());
+            events.push(OrderEventKind::ShippingOptionCleared { method, reason });
         }
         Ok(())
     }

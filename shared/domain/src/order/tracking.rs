@@ -13,7 +13,7 @@ fn invalid(why: &str) -> DomainError {
 
 /// Accepts `http://` or `https://` (any case), a host (DNS labels of letters, digits and `-`, or
 /// a bracketed IPv6 literal), an optional port 1–65535, then any path/query/fragment without
-/// whitespace or control characters; no user info. Surrounding whitespace is trimmed; the
+/// whitespace or control characters; no user info (`@` is not a host character). Surrounding whitespace is trimmed; the
 /// trimmed text is returned.
 ///
 /// # Errors
@@ -38,9 +38,6 @@ pub fn validate_tracking_reference(raw: &str) -> DomainResult<String> {
         })
         .ok_or_else(|| invalid("it must start with http:// or https://."))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err(invalid("it must not contain user information."));
-    }
     let (host, port) =
         split_host_port(authority).ok_or_else(|| invalid("it must name a valid host."))?;
     if !valid_host(host) {
@@ -81,12 +78,11 @@ fn valid_host(host: &str) -> bool {
     if host.starts_with('[') {
         return true; // checked by split_host_port
     }
-    !host.is_empty()
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
+    host.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+    })
 }

@@ -77,6 +77,7 @@ fn only_a_shipped_order_can_get_a_tracking_reference() -> TestResult {
 fn an_invalid_tracking_reference_is_refused() -> TestResult {
     let w = World::plain();
     let mut order = w.shipped()?;
+    let label_too_long = format!("https://{}.example.com/", "a".repeat(64));
     let too_long = format!(
         "https://t.example/{}",
         "a".repeat(MAX_TRACKING_REFERENCE_LEN)
@@ -92,6 +93,11 @@ fn an_invalid_tracking_reference_is_refused() -> TestResult {
         "https://track.example.com/a b",
         "https://user:pw@track.example.com/1",
         "https://-bad-.example.com",
+        "https://-bad.example.com",
+        "https://bad-.example.com",
+        "https://user@track.example.com/1",
+        "https://track.example.com:+80/1",
+        label_too_long.as_str(),
         "https://a..b/1",
         "https://track.example.com:0/1",
         "https://track.example.com:99999/1",
@@ -114,14 +120,17 @@ fn the_tracking_validator_accepts_real_urls() {
         "https://t.example/{}",
         "a".repeat(MAX_TRACKING_REFERENCE_LEN - "https://t.example/".len())
     );
+    let longest_label = format!("https://{}.example.com/", "a".repeat(63));
     for good in [
         "https://track.example.com",
         "HTTPS://Track.Example.com/x",
         "http://localhost:8080/track?id=1",
         "https://[2001:db8::1]:443/t",
         "https://xn--bcher-kva.example/p",
+        "https://a-b.example/p",
         "https://carrier.example/t/%20id",
         longest.as_str(),
+        longest_label.as_str(),
     ] {
         assert_eq!(
             validate_tracking_reference(good).ok().as_deref(),

@@ -404,8 +404,9 @@ fn refreshing_prices_needs_every_product_available_in_the_order_currency() -> Te
     });
     let mut snapshots = w.snapshots();
     snapshots[0].price = crate::money::Money::from_minor(1000, crate::money::Currency::USD);
-    rejected(&mut order, ErrorCode::CurrencyMismatch, |o| {
+    let e = rejected(&mut order, ErrorCode::CurrencyMismatch, |o| {
         o.refresh_prices(&snapshots, &ctx, at(1))
     });
+    assert_eq!(field(&e), vec!["lineItems", "TSHIRT"]);
     Ok(())
 }

@@ -174,9 +174,10 @@ fn a_payment_in_another_currency_is_a_currency_mismatch() -> TestResult {
     let w = World::plain();
     let mut order = w.pending()?;
     let payment = paypal(&order, Money::from_minor(2500, Currency::USD));
-    rejected(&mut order, ErrorCode::CurrencyMismatch, |o| {
+    let e = rejected(&mut order, ErrorCode::CurrencyMismatch, |o| {
         o.confirm(payment, at(3))
     });
+    assert_eq!(field(&e), vec!["transactionId"]);
     Ok(())
 }
 

@@ -277,6 +277,13 @@ fn a_gift_without_stock_blocks_placement() -> TestResult {
         o.place(&snapshots, &[], &w.ctx(at(2)), at(2))
     });
     assert_eq!(field(&e), vec!["lineItems", "GIFT"]);
+    let mut retired_gift = w.snapshots();
+    if let Some(gift) = retired_gift.iter_mut().find(|p| p.sku.as_str() == "GIFT") {
+        gift.is_active = false;
+    }
+    rejected(&mut order, ErrorCode::ProductUnavailable, |o| {
+        o.place(&retired_gift, &[], &w.ctx(at(2)), at(2))
+    });
     let without_gift: Vec<_> = w
         .snapshots()
         .into_iter()

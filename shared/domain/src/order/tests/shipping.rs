@@ -48,9 +48,13 @@ fn selecting_an_offered_option_sets_it_and_adds_its_cost() -> TestResult {
 fn selecting_shipping_needs_a_destination() -> TestResult {
     let w = World::plain();
     let (mut order, _) = w.checkout(&[("TSHIRT", 1)], None)?;
-    rejected(&mut order, ErrorCode::DestinationRequired, |o| {
+    let e = rejected(&mut order, ErrorCode::DestinationRequired, |o| {
         o.select_shipping_option(ShippingMethod::Standard, &w.ctx(at(1)), at(1))
     });
+    assert_eq!(
+        e.message,
+        "Choose a destination before selecting a shipping option."
+    );
     Ok(())
 }
 

@@ -1,0 +1,132 @@
+//! Shared helpers: tenant configs, gateways with short timeouts, outcome checks.
+
+use std::time::Duration;
+
+use oms_application::ports::{PaymentGateway, ProviderError, ProviderPayment};
+use oms_application::records::{ProviderConfig, TenantConfig};
+use oms_domain::ids::TenantId;
+use oms_domain::money::{Currency, Money};
+use oms_domain::order::PaymentMethod;
+use oms_payments::{ProviderGateway, ProviderSettings};
+
+use crate::fake_provider::*;
+
+pub fn settings() -> ProviderSettings {
+    ProviderSettings {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        fetch_timeout: Duration::from_secs(6),
+        ..ProviderSettings::default()
+    }
+}
+
+/// A gateway that trusts no certificate at all: fine for plain-http loopback.
+pub fn gateway_with(settings: ProviderSettings) -> ProviderGateway {
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map(|b| {
+        b.with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    ProviderGateway::with_tls_config(settings, tls)
+}
+
+pub fn gateway() -> ProviderGateway {
+    gateway_with(settings())
+}
+
+pub fn tenant(stripe: Option<ProviderConfig>, paypal: Option<ProviderConfig>) -> TenantConfig {
+    let mut config =
+        TenantConfig::new(TenantId::new("tenant-1").unwrap_or_else(|e| panic!("{e:?}")));
+    config.stripe = stripe;
+    config.paypal = paypal;
+    config
+}
+
+pub fn stripe_config(base_url: &str, key: &str) -> ProviderConfig {
+    ProviderConfig {
+        base_url: base_url.to_string(),
+        credentials: key.to_string(),
+    }
+}
+
+pub fn paypal_config(base_url: &str, client_id: &str, secret: &str) -> ProviderConfig {
+    ProviderConfig {
+        base_url: base_url.to_string(),
+        credentials: format!("{client_id}:{secret}"),
+    }
+}
+
+/// A tenant with both providers on the fake server and the right credentials.
+pub fn full_tenant(server: &FakeProvider) -> TenantConfig {
+    tenant(
+        Some(stripe_config(&server.base_url(), STRIPE_KEY)),
+        Some(paypal_config(
+            &server.base_url(),
+            PAYPAL_CLIENT_ID,
+            PAYPAL_SECRET,
+        )),
+    )
+}
+
+pub async fn fetch(
+    gateway: &ProviderGateway,
+    config: &TenantConfig,
+    method: PaymentMethod,
+    id: &str,
+) -> Result<Option<ProviderPayment>, ProviderError> {
+    gateway.fetch(Some(config), method, id).await
+}
+
+pub async fn found(
+    gateway: &ProviderGateway,
+    config: &TenantConfig,
+    method: PaymentMethod,
+    id: &str,
+) -> ProviderPayment {
+    match fetch(gateway, config, method, id).await {
+        Ok(Some(payment)) => payment,
+        other => panic!("{id}: expected a payment, got {other:?}"),
+    }
+}
+
+pub async fn failure(
+    gateway: &ProviderGateway,
+    config: &TenantConfig,
+    method: PaymentMethod,
+    id: &str,
+) -> ProviderError {
+    match fetch(gateway, config, method, id).await {
+        Err(e) => e,
+        other => panic!("{id}: expected an error, got {other:?}"),
+    }
+}
+
+pub fn money(minor: i64, code: &str) -> Money {
+    Money::from_minor(
+        minor,
+        Currency::parse(code).unwrap_or_else(|e| panic!("{e:?}")),
+    )
+}
+
+/// Asserts that neither the Display nor the Debug form of `error` holds any credential part.
+pub fn assert_no_secrets(error: &ProviderError) {
+    let texts = [error.to_string(), format!("{error:?}")];
+    for text in &texts {
+        for secret in [
+            STRIPE_KEY,
+            PAYPAL_CLIENT_ID,
+            PAYPAL_SECRET,
+            PAYPAL_CLIENT_ID_2,
+            PAYPAL_SECRET_2,
+            "A21AAfakeAccessToken",
+        ] {
+            assert!(!text.contains(secret), "{text:?} leaks {secret}");
+        }
+        // Nor the Basic header value.
+        assert!(!text.contains("Basic "), "{text:?}");
+    }
+}

@@ -15,8 +15,10 @@ use std::sync::Arc;
 use crate::ports::{Clock, PaymentGateway, Store};
 
 pub use checkout::{CheckoutInput, CustomerInput, ItemInput};
+pub use checkout::AddressInput;
 pub use draft::{DestinationChoice, DraftChange};
-pub use queries::OrderList;
+pub use fulfilment::Fulfilment;
+pub use queries::{OrderList, MAX_PAGE_SIZE};
 pub use support::OrderOutcome;
 pub use users::SyncUserInput;
 

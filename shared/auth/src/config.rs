@@ -61,7 +61,7 @@ pub struct JwksSettings {
     pub algorithms: Vec<SigningAlgorithm>,
     /// Longest wait for one JWKS fetch.
     pub fetch_timeout: Duration,
-    /// How long fetched keys are used before a background-free refetch on the next request.
+    /// How long fetched keys are used before the next request refetches them.
     pub cache_ttl: Duration,
     /// Minimum time between two fetch attempts.
     pub refresh_min_interval: Duration,

@@ -319,7 +319,9 @@ impl JwksCache {
     async fn fetch_keys(
         &self,
     ) -> Result<HashMap<(String, SigningAlgorithm), Arc<DecodingKey>>, String> {
-        let document = Ok::<_, String>(self.fetcher.fetch().await)?
+        let document = tokio::time::timeout(self.settings.fetch_timeout, self.fetcher.fetch())
+            .await
+            .map_err(|_| format!("timed out after {:?}", self.settings.fetch_timeout))?
             .map_err(|e| e.to_string())?;
         parse_jwks(&document)
     }
@@ -343,6 +345,9 @@ mod tests {
         let doc = serde_json::json!({"keys": [
             {"kty": "oct", "kid": "sym", "k": "c2VjcmV0"},
             {"kty": "RSA", "kid": "enc", "use": "enc", "alg": "RSA-OAEP", "n": "sXch", "e": "AQAB"},
+            {"kty": "RSA", "kid": "enc2", "use": "enc", "n": "sXch", "e": "AQAB"},
+            {"kty": "EC", "kid": "p384", "crv": "P-384", "x": "AAAA", "y": "AAAA"},
+            {"kty": "RSA", "kid": "rs512", "alg": "RS512", "n": "sXch", "e": "AQAB"},
             {"kty": "RSA", "kid": "ps", "alg": "PS256", "n": "sXch", "e": "AQAB"},
             {"kty": "RSA", "n": "sXch", "e": "AQAB"},
             {"kty": "weird", "kid": "w"},

@@ -21,14 +21,23 @@ pub fn encode(identity: &str, last_key: &Item) -> String {
         .iter()
         .filter_map(|(name, v)| v.as_s().map(|s| (name.clone(), s.to_string())))
         .collect();
-    let body = CursorBody { v: 1, q: identity.to_string(), k };
+    let body = CursorBody {
+        v: 1,
+        q: identity.to_string(),
+        k,
+    };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&body).unwrap_or_default())
 }
 
 /// Decodes a cursor; `None` when it is malformed or belongs to another query. The key must also
 /// lie in `expected_partition` of the index (`index_pk_attr`), so a forged cursor cannot point
 /// into another tenant's partition.
-pub fn decode(cursor: &str, identity: &str, index_pk_attr: &str, expected_partition: &str) -> Option<Item> {
+pub fn decode(
+    cursor: &str,
+    identity: &str,
+    index_pk_attr: &str,
+    expected_partition: &str,
+) -> Option<Item> {
     if cursor.len() > 2048 {
         return None;
     }
@@ -58,17 +67,35 @@ mod tests {
     #[test]
     fn a_cursor_round_trips_for_its_own_query_only() {
         let c = encode("a|C:c1|", &key("T#a#CUST#c1"));
-        assert_eq!(decode(&c, "a|C:c1|", "gsi1pk", "T#a#CUST#c1"), Some(key("T#a#CUST#c1")));
-        assert_eq!(decode(&c, "b|C:c1|", "gsi1pk", "T#b#CUST#c1"), None, "other tenant");
-        assert_eq!(decode(&c, "a|C:c2|", "gsi1pk", "T#a#CUST#c2"), None, "other customer");
-        assert_eq!(decode(&c, "a|C:c1|PENDING", "gsi1pk", "T#a#CUST#c1"), None, "other filter");
+        assert_eq!(
+            decode(&c, "a|C:c1|", "gsi1pk", "T#a#CUST#c1"),
+            Some(key("T#a#CUST#c1"))
+        );
+        assert_eq!(
+            decode(&c, "b|C:c1|", "gsi1pk", "T#b#CUST#c1"),
+            None,
+            "other tenant"
+        );
+        assert_eq!(
+            decode(&c, "a|C:c2|", "gsi1pk", "T#a#CUST#c2"),
+            None,
+            "other customer"
+        );
+        assert_eq!(
+            decode(&c, "a|C:c1|PENDING", "gsi1pk", "T#a#CUST#c1"),
+            None,
+            "other filter"
+        );
     }
 
     #[test]
     fn a_forged_cursor_pointing_elsewhere_is_rejected() {
         let c = encode("a|C:c1|", &key("T#b#CUST#c1"));
         assert_eq!(decode(&c, "a|C:c1|", "gsi1pk", "T#a#CUST#c1"), None);
-        assert_eq!(decode("not base64!", "a|C:c1|", "gsi1pk", "T#a#CUST#c1"), None);
+        assert_eq!(
+            decode("not base64!", "a|C:c1|", "gsi1pk", "T#a#CUST#c1"),
+            None
+        );
         assert_eq!(decode("e30", "a|C:c1|", "gsi1pk", "T#a#CUST#c1"), None);
     }
 }

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use oms_domain::catalog::ShippingMethod;
-use oms_domain::ids::{AddressId, CouponCode, CustomerId, OrderId, ProductId, Sku, TenantId, UserId, VendorId};
+use oms_domain::ids::{
+    AddressId, CouponCode, CustomerId, OrderId, ProductId, Sku, TenantId, UserId, VendorId,
+};
 use oms_domain::order::OrderStatus;
 use oms_store::Key;
 
@@ -30,7 +32,11 @@ pub fn customer_orders(tenant: &TenantId, customer: &CustomerId) -> String {
 }
 
 /// GSI3: a customer's orders with one status.
-pub fn customer_orders_by_status(tenant: &TenantId, customer: &CustomerId, status: OrderStatus) -> String {
+pub fn customer_orders_by_status(
+    tenant: &TenantId,
+    customer: &CustomerId,
+    status: OrderStatus,
+) -> String {
     format!("{}#CUST#{customer}#STATUS#{}", t(tenant), status.as_str())
 }
 
@@ -40,18 +46,28 @@ pub fn vendor_orders(tenant: &TenantId, vendor: &VendorId) -> String {
 }
 
 /// GSI4: a vendor's orders with one status.
-pub fn vendor_orders_by_status(tenant: &TenantId, vendor: &VendorId, status: OrderStatus) -> String {
+pub fn vendor_orders_by_status(
+    tenant: &TenantId,
+    vendor: &VendorId,
+    status: OrderStatus,
+) -> String {
     format!("{}#VENDOR#{vendor}#STATUS#{}", t(tenant), status.as_str())
 }
 
 /// Sort key of an order in the list indexes: creation time (fixed-width RFC 3339, so string order
 /// is time order) then id (ties).
 pub fn order_list_sort(created_at: DateTime<Utc>, id: &OrderId) -> String {
-    format!("{}#{id}", created_at.to_rfc3339_opts(SecondsFormat::Micros, true))
+    format!(
+        "{}#{id}",
+        created_at.to_rfc3339_opts(SecondsFormat::Micros, true)
+    )
 }
 
 pub fn product(tenant: &TenantId, vendor: &VendorId, sku: &Sku) -> Key {
-    Key::new(format!("{}#VENDOR#{vendor}#SKU#{sku}", t(tenant)), "PRODUCT")
+    Key::new(
+        format!("{}#VENDOR#{vendor}#SKU#{sku}", t(tenant)),
+        "PRODUCT",
+    )
 }
 
 /// Points from a product id (the sync entity key) to the product's vendor + SKU item.
@@ -72,15 +88,26 @@ pub fn vendor_offers(tenant: &TenantId, vendor: &VendorId) -> Key {
 }
 
 pub fn shipping_option(tenant: &TenantId, vendor: &VendorId, method: ShippingMethod) -> Key {
-    Key::new(vendor_pk(tenant, vendor), format!("SHIP#{}", method.as_str()))
+    Key::new(
+        vendor_pk(tenant, vendor),
+        format!("SHIP#{}", method.as_str()),
+    )
 }
 
 pub fn coupon(tenant: &TenantId, vendor: &VendorId, code: &CouponCode) -> Key {
     Key::new(vendor_pk(tenant, vendor), format!("COUPON#{code}"))
 }
 
-pub fn coupon_use(tenant: &TenantId, vendor: &VendorId, code: &CouponCode, customer: &CustomerId) -> Key {
-    Key::new(vendor_pk(tenant, vendor), format!("COUPONUSE#{code}#{customer}"))
+pub fn coupon_use(
+    tenant: &TenantId,
+    vendor: &VendorId,
+    code: &CouponCode,
+    customer: &CustomerId,
+) -> Key {
+    Key::new(
+        vendor_pk(tenant, vendor),
+        format!("COUPONUSE#{code}#{customer}"),
+    )
 }
 
 fn customer_pk(tenant: &TenantId, customer: &CustomerId) -> String {
@@ -109,7 +136,16 @@ pub fn tenant_config(tenant: &TenantId) -> Key {
 }
 
 pub fn idempotency(tenant: &TenantId, key: &IdempotencyKey) -> Key {
-    Key::new(format!("{}#IDEMP#{}#{}#{}", t(tenant), key.sub, key.operation, key.key_hash), "IDEMP")
+    Key::new(
+        format!(
+            "{}#IDEMP#{}#{}#{}",
+            t(tenant),
+            key.sub,
+            key.operation,
+            key.key_hash
+        ),
+        "IDEMP",
+    )
 }
 
 pub fn webhook_event(tenant: &TenantId, event_id: &str) -> Key {
@@ -117,9 +153,262 @@ pub fn webhook_event(tenant: &TenantId, event_id: &str) -> Key {
 }
 
 pub fn outbox(tenant: &TenantId, event_id: &str) -> Key {
-    Key::new(format!("{}#OUTBOX#{}", t(tenant), escape(event_id)), "OUTBOX")
+    Key::new(
+        format!("{}#OUTBOX#{}", t(tenant), escape(event_id)),
+        "OUTBOX",
+    )
 }
 
 pub fn payment(tenant: &TenantId, transaction_id: &str) -> Key {
-    Key::new(format!("{}#PAYMENT#{}", t(tenant), escape(transaction_id)), "PAYMENT")
+    Key::new(
+        format!("{}#PAYMENT#{}", t(tenant), escape(transaction_id)),
+        "PAYMENT",
+    )
+}
+
+/// Golden keys: every key of docs/data-model.md, pinned character for character. A change here is
+/// a data migration, never a refactoring.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn tenant() -> TenantId {
+        TenantId::new("acme").unwrap()
+    }
+
+    fn v() -> VendorId {
+        VendorId::new("v-1").unwrap()
+    }
+
+    fn c() -> CustomerId {
+        CustomerId::new("c-1").unwrap()
+    }
+
+    fn all_keys(t: &TenantId) -> Vec<(&'static str, Key, &'static str, &'static str)> {
+        let code = CouponCode::new("save10").unwrap();
+        let idem = IdempotencyKey {
+            sub: "c-1".into(),
+            operation: "placeOrder".into(),
+            key_hash: "ab12".into(),
+        };
+        vec![
+            (
+                "order",
+                order(t, &OrderId::new("ORD-1").unwrap()),
+                "T#acme#ORDER#ORD-1",
+                "ORDER",
+            ),
+            (
+                "product",
+                product(t, &v(), &Sku::new("TSHIRT").unwrap()),
+                "T#acme#VENDOR#v-1#SKU#TSHIRT",
+                "PRODUCT",
+            ),
+            (
+                "product ref",
+                product_ref(t, &ProductId::new("p-1").unwrap()),
+                "T#acme#PRODUCT#p-1",
+                "REF",
+            ),
+            ("vendor", vendor(t, &v()), "T#acme#VENDOR#v-1", "DETAILS"),
+            (
+                "offers",
+                vendor_offers(t, &v()),
+                "T#acme#VENDOR#v-1",
+                "OFFERS",
+            ),
+            (
+                "shipping option",
+                shipping_option(t, &v(), ShippingMethod::LocalPickup),
+                "T#acme#VENDOR#v-1",
+                "SHIP#LOCAL_PICKUP",
+            ),
+            (
+                "coupon",
+                coupon(t, &v(), &code),
+                "T#acme#VENDOR#v-1",
+                "COUPON#SAVE10",
+            ),
+            (
+                "coupon use",
+                coupon_use(t, &v(), &code, &c()),
+                "T#acme#VENDOR#v-1",
+                "COUPONUSE#SAVE10#c-1",
+            ),
+            ("customer", customer(t, &c()), "T#acme#CUST#c-1", "DETAILS"),
+            (
+                "customer address",
+                customer_address(t, &c(), &AddressId::new("addr-1").unwrap()),
+                "T#acme#CUST#c-1",
+                "ADDR#addr-1",
+            ),
+            (
+                "user authorization",
+                user_authorization(t, &UserId::new("u-1").unwrap()),
+                "T#acme#USER#u-1",
+                "AUTHZ",
+            ),
+            ("tenant config", tenant_config(t), "T#acme#TENANT", "CONFIG"),
+            (
+                "idempotency",
+                idempotency(t, &idem),
+                "T#acme#IDEMP#c-1#placeOrder#ab12",
+                "IDEMP",
+            ),
+            (
+                "webhook event",
+                webhook_event(t, "evt-1"),
+                "T#acme#EVENT#evt-1",
+                "EVENT",
+            ),
+            (
+                "outbox",
+                outbox(t, "ORD-1-2-0"),
+                "T#acme#OUTBOX#ORD-1-2-0",
+                "OUTBOX",
+            ),
+            (
+                "payment",
+                payment(t, "PAY-1"),
+                "T#acme#PAYMENT#PAY-1",
+                "PAYMENT",
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_entity_key_is_pinned() {
+        for (entity, key, pk, sk) in all_keys(&tenant()) {
+            assert_eq!(key, Key::new(pk, sk), "{entity}");
+        }
+    }
+
+    #[test]
+    fn every_partition_key_starts_with_the_tenant() {
+        let t = tenant();
+        let s = OrderStatus::Pending;
+        let gsi_pks = [
+            customer_orders(&t, &c()),
+            vendor_orders(&t, &v()),
+            customer_orders_by_status(&t, &c(), s),
+            vendor_orders_by_status(&t, &v(), s),
+            customer_addresses(&t, &c()).0,
+        ];
+        let pks = all_keys(&t).into_iter().map(|(_, k, _, _)| k.pk);
+        for pk in pks.chain(gsi_pks) {
+            assert!(pk.starts_with("T#acme#"), "{pk}");
+        }
+        // A tenant whose id extends another's never shares its prefix: the `#` closes the tenant.
+        let other = TenantId::new("acme-2").unwrap();
+        for (entity, key, _, _) in all_keys(&other) {
+            assert!(key.pk.starts_with("T#acme-2#"), "{entity}");
+            assert!(!key.pk.starts_with("T#acme#"), "{entity}");
+        }
+    }
+
+    #[test]
+    fn list_index_keys_are_pinned() {
+        let t = tenant();
+        assert_eq!(customer_orders(&t, &c()), "T#acme#CUST#c-1");
+        assert_eq!(vendor_orders(&t, &v()), "T#acme#VENDOR#v-1");
+        let expected = [
+            (OrderStatus::Draft, "DRAFT"),
+            (OrderStatus::Pending, "PENDING"),
+            (OrderStatus::Confirmed, "CONFIRMED"),
+            (OrderStatus::Shipped, "SHIPPED"),
+            (OrderStatus::Completed, "COMPLETED"),
+            (OrderStatus::Cancelled, "CANCELLED"),
+        ];
+        for (status, name) in expected {
+            assert_eq!(
+                customer_orders_by_status(&t, &c(), status),
+                format!("T#acme#CUST#c-1#STATUS#{name}")
+            );
+            assert_eq!(
+                vendor_orders_by_status(&t, &v(), status),
+                format!("T#acme#VENDOR#v-1#STATUS#{name}")
+            );
+        }
+        assert_eq!(
+            customer_addresses(&t, &c()),
+            ("T#acme#CUST#c-1".to_string(), "ADDR#")
+        );
+        let address = customer_address(&t, &c(), &AddressId::new("addr-9").unwrap());
+        assert!(address.sk.starts_with(customer_addresses(&t, &c()).1));
+    }
+
+    #[test]
+    fn the_list_sort_key_is_fixed_width_so_string_order_is_time_order() {
+        let id = OrderId::new("ORD-1").unwrap();
+        let at = |h, m, s, micros| {
+            Utc.with_ymd_and_hms(2025, 6, 2, h, m, s).unwrap()
+                + chrono::Duration::microseconds(micros)
+        };
+        assert_eq!(
+            order_list_sort(at(10, 0, 0, 0), &id),
+            "2025-06-02T10:00:00.000000Z#ORD-1"
+        );
+        assert_eq!(
+            order_list_sort(at(9, 5, 7, 120), &id),
+            "2025-06-02T09:05:07.000120Z#ORD-1"
+        );
+        let times = [
+            at(9, 59, 59, 999_999),
+            at(10, 0, 0, 0),
+            at(10, 0, 0, 1),
+            at(10, 0, 1, 0),
+            at(23, 0, 0, 0),
+        ];
+        let keys: Vec<String> = times.iter().map(|t| order_list_sort(*t, &id)).collect();
+        assert!(keys.iter().all(|k| k.len() == keys[0].len()), "{keys:?}");
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, keys);
+        // Same instant: the id breaks the tie.
+        let a = order_list_sort(at(10, 0, 0, 0), &OrderId::new("ORD-A").unwrap());
+        let b = order_list_sort(at(10, 0, 0, 0), &OrderId::new("ORD-B").unwrap());
+        assert!(a < b);
+    }
+
+    #[test]
+    fn the_six_shipping_method_keys_are_distinct() {
+        let t = tenant();
+        let sks: Vec<String> = ShippingMethod::ALL
+            .iter()
+            .map(|m| shipping_option(&t, &v(), *m).sk)
+            .collect();
+        assert_eq!(
+            sks,
+            [
+                "SHIP#STANDARD",
+                "SHIP#EXPRESS",
+                "SHIP#SAME_DAY",
+                "SHIP#LOCAL_PICKUP",
+                "SHIP#FREE_SHIPPING",
+                "SHIP#FLAT_RATE"
+            ]
+        );
+    }
+
+    #[test]
+    fn free_text_ids_are_escaped_so_they_cannot_forge_a_key() {
+        let t = tenant();
+        let forged = "x#T#other#ORDER#1";
+        assert_eq!(
+            webhook_event(&t, forged).pk,
+            "T#acme#EVENT#x%23T%23other%23ORDER%231"
+        );
+        assert_eq!(outbox(&t, "a#b").pk, "T#acme#OUTBOX#a%23b");
+        assert_eq!(payment(&t, "50%#off").pk, "T#acme#PAYMENT#50%25%23off");
+        // Injective: the escape of `#` cannot collide with a literal `%23`.
+        assert_ne!(payment(&t, "a#b"), payment(&t, "a%23b"));
+        assert_ne!(webhook_event(&t, "a%b"), webhook_event(&t, "a%25b"));
+        for raw in ["a#b", "a%23b", "#", "%", "%%23##"] {
+            for key in [webhook_event(&t, raw), outbox(&t, raw), payment(&t, raw)] {
+                let id = key.pk.splitn(4, '#').nth(3).unwrap_or_default();
+                assert!(!id.contains('#'), "{raw} → {}", key.pk);
+            }
+        }
+    }
 }

@@ -3,7 +3,10 @@
 use async_trait::async_trait;
 use oms_application::ports::{CatalogRepository, CatalogRequest, CatalogView, StoreFault};
 use oms_application::records::{IdempotencyRecord, TenantConfig};
-use oms_domain::catalog::{Coupon, Customer, CustomerAddress, Offer, Product, ShippingMethod, ShippingOptionRule, UserAuthorization, Vendor};
+use oms_domain::catalog::{
+    Coupon, Customer, CustomerAddress, Offer, Product, ShippingMethod, ShippingOptionRule,
+    UserAuthorization, Vendor,
+};
 use oms_domain::ids::{CustomerId, TenantId, UserId};
 use oms_domain::pricing::CouponUsage;
 use oms_store::{Index, Item, Key, QueryRequest, SkCondition, Value};
@@ -29,13 +32,20 @@ enum Slot {
 
 #[async_trait]
 impl CatalogRepository for Repository {
-    async fn load_catalog(&self, tenant: &TenantId, request: &CatalogRequest) -> Result<CatalogView, StoreFault> {
+    async fn load_catalog(
+        &self,
+        tenant: &TenantId,
+        request: &CatalogRequest,
+    ) -> Result<CatalogView, StoreFault> {
         let mut slots: Vec<(Key, Slot)> = Vec::new();
         if let Some(vendor) = &request.vendor_id {
             slots.push((keys::vendor(tenant, vendor), Slot::Vendor));
             slots.push((keys::vendor_offers(tenant, vendor), Slot::Offers));
             for method in ShippingMethod::ALL {
-                slots.push((keys::shipping_option(tenant, vendor, method), Slot::Shipping));
+                slots.push((
+                    keys::shipping_option(tenant, vendor, method),
+                    Slot::Shipping,
+                ));
             }
             for sku in &request.skus {
                 slots.push((keys::product(tenant, vendor, sku), Slot::Product));
@@ -43,14 +53,20 @@ impl CatalogRepository for Repository {
             for code in &request.coupon_codes {
                 slots.push((keys::coupon(tenant, vendor, code), Slot::Coupon));
                 if let Some(customer) = &request.customer_id {
-                    slots.push((keys::coupon_use(tenant, vendor, code, customer), Slot::CouponUse(code.clone())));
+                    slots.push((
+                        keys::coupon_use(tenant, vendor, code, customer),
+                        Slot::CouponUse(code.clone()),
+                    ));
                 }
             }
         }
         if let Some(customer) = &request.customer_id {
             slots.push((keys::customer(tenant, customer), Slot::Customer));
             if let Some(address) = &request.address_id {
-                slots.push((keys::customer_address(tenant, customer, address), Slot::Address));
+                slots.push((
+                    keys::customer_address(tenant, customer, address),
+                    Slot::Address,
+                ));
             }
         }
         if let Some(idem) = &request.idempotency {
@@ -72,11 +88,15 @@ impl CatalogRepository for Repository {
         let mut global_uses: Vec<(oms_domain::ids::CouponCode, u32)> = Vec::new();
         for item in &items {
             let key = Key::of(item).map_err(fault)?;
-            let Some((_, slot)) = slots.iter().find(|(k, _)| *k == key) else { continue };
+            let Some((_, slot)) = slots.iter().find(|(k, _)| *k == key) else {
+                continue;
+            };
             match slot {
                 Slot::Vendor => view.vendor = Some(from_body::<Vendor>(item)?),
                 Slot::Offers => view.offers = offers_from_item(item)?,
-                Slot::Shipping => view.shipping_options.push(from_body::<ShippingOptionRule>(item)?),
+                Slot::Shipping => view
+                    .shipping_options
+                    .push(from_body::<ShippingOptionRule>(item)?),
                 Slot::Product => view.products.push(product_from_item(item)?),
                 Slot::Coupon => {
                     let coupon: Coupon = from_body(item)?;
@@ -87,7 +107,9 @@ impl CatalogRepository for Repository {
                 Slot::Customer => view.customer = Some(from_body::<Customer>(item)?),
                 Slot::Idempotency => view.idempotency = Some(from_body::<IdempotencyRecord>(item)?),
                 Slot::TenantConfig => view.tenant_config = Some(from_body::<TenantConfig>(item)?),
-                Slot::Authorization => view.authorization = Some(from_body::<UserAuthorization>(item)?),
+                Slot::Authorization => {
+                    view.authorization = Some(from_body::<UserAuthorization>(item)?)
+                }
                 Slot::Address => {
                     let address: CustomerAddress = from_body(item)?;
                     view.address = address.is_active.then_some(address);
@@ -96,13 +118,26 @@ impl CatalogRepository for Repository {
         }
         view.shipping_options.sort_by_key(|o| o.method);
         for (code, total_used) in global_uses {
-            let customer_used = customer_uses.iter().find(|(c, _)| *c == code).map_or(0, |(_, n)| *n);
-            view.coupon_usage.push((code, CouponUsage { total_used, customer_used }));
+            let customer_used = customer_uses
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map_or(0, |(_, n)| *n);
+            view.coupon_usage.push((
+                code,
+                CouponUsage {
+                    total_used,
+                    customer_used,
+                },
+            ));
         }
         Ok(view)
     }
 
-    async fn list_customer_addresses(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Vec<CustomerAddress>, StoreFault> {
+    async fn list_customer_addresses(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Vec<CustomerAddress>, StoreFault> {
         let (pk, prefix) = keys::customer_addresses(tenant, customer);
         let mut addresses = Vec::new();
         let mut start_after = None;
@@ -129,17 +164,37 @@ impl CatalogRepository for Repository {
             }
         }
         // Default first, then by id (stable).
-        addresses.sort_by(|a, b| b.is_default.cmp(&a.is_default).then_with(|| a.address_id.cmp(&b.address_id)));
+        addresses.sort_by(|a, b| {
+            b.is_default
+                .cmp(&a.is_default)
+                .then_with(|| a.address_id.cmp(&b.address_id))
+        });
         Ok(addresses)
     }
 
-    async fn get_user_authorization(&self, tenant: &TenantId, user: &UserId) -> Result<Option<UserAuthorization>, StoreFault> {
-        let item = self.store.get(&keys::user_authorization(tenant, user), false).await.map_err(fault)?;
+    async fn get_user_authorization(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<UserAuthorization>, StoreFault> {
+        let item = self
+            .store
+            .get(&keys::user_authorization(tenant, user), false)
+            .await
+            .map_err(fault)?;
         item.map(|i| from_body::<UserAuthorization>(&i)).transpose()
     }
 
-    async fn get_customer(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Option<Customer>, StoreFault> {
-        let item = self.store.get(&keys::customer(tenant, customer), false).await.map_err(fault)?;
+    async fn get_customer(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Option<Customer>, StoreFault> {
+        let item = self
+            .store
+            .get(&keys::customer(tenant, customer), false)
+            .await
+            .map_err(fault)?;
         item.map(|i| from_body::<Customer>(&i)).transpose()
     }
 }
@@ -162,12 +217,18 @@ pub(crate) fn product_from_item(item: &Item) -> Result<Product, StoreFault> {
 
 /// All offers of a vendor from the one OFFERS item (`offers`: offer id → {version, body}).
 pub(crate) fn offers_from_item(item: &Item) -> Result<Vec<Offer>, StoreFault> {
-    let Some(Value::M(map)) = item.get(OFFERS) else { return Ok(vec![]) };
+    let Some(Value::M(map)) = item.get(OFFERS) else {
+        return Ok(vec![]);
+    };
     let mut offers = Vec::with_capacity(map.len());
     for entry in map.values() {
         let Value::M(fields) = entry else { continue };
-        let body = fields.get(codec::BODY).and_then(Value::as_s).ok_or_else(|| StoreFault::new("offer without body"))?;
-        let offer: Offer = serde_json::from_str(body).map_err(|e| StoreFault::with_source("cannot decode offer", e))?;
+        let body = fields
+            .get(codec::BODY)
+            .and_then(Value::as_s)
+            .ok_or_else(|| StoreFault::new("offer without body"))?;
+        let offer: Offer = serde_json::from_str(body)
+            .map_err(|e| StoreFault::with_source("cannot decode offer", e))?;
         offers.push(offer);
     }
     Ok(offers)

@@ -4,17 +4,22 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use oms_application::ports::{
-    CommitError, CouponUseChange, ListError, OrderCommit, OrderLoad, OrderLoadRequest, OrderOwner, OrderPage,
-    OrderQuery, OrderRepository, StockChange, StoreFault,
+    CommitError, CouponUseChange, ListError, OrderCommit, OrderLoad, OrderLoadRequest, OrderOwner,
+    OrderPage, OrderQuery, OrderRepository, StockChange, StoreFault,
 };
 use oms_application::records::{IdempotencyRecord, PaymentRecord, TenantConfig};
 use oms_domain::catalog::UserAuthorization;
 use oms_domain::ids::{OrderId, Sku, TenantId, VendorId};
 use oms_domain::order::Order;
-use oms_store::{Cond, Index, Item, Key, QueryRequest, SkCondition, StoreError, Update, Value, WriteOp};
+use oms_store::{
+    Cond, Index, Item, Key, QueryRequest, SkCondition, StoreError, Update, Value, WriteOp,
+};
 
 use super::{fault, Repository};
-use crate::codec::{self, base, from_body, to_body, unix, version_of, BODY, CLAIMED_BY, IS_ACTIVE, STOCK, USED, VERSION};
+use crate::codec::{
+    self, base, from_body, to_body, unix, version_of, BODY, CLAIMED_BY, IS_ACTIVE, STOCK, USED,
+    VERSION,
+};
 use crate::{cursor, keys};
 
 /// How long outbox items stay (the relay reads the stream within minutes; TTL cleans up).
@@ -33,15 +38,27 @@ enum OpRole {
 
 #[async_trait]
 impl OrderRepository for Repository {
-    async fn get_order(&self, tenant: &TenantId, id: &OrderId) -> Result<Option<Order>, StoreFault> {
-        let item = self.store.get(&keys::order(tenant, id), true).await.map_err(fault)?;
+    async fn get_order(
+        &self,
+        tenant: &TenantId,
+        id: &OrderId,
+    ) -> Result<Option<Order>, StoreFault> {
+        let item = self
+            .store
+            .get(&keys::order(tenant, id), true)
+            .await
+            .map_err(fault)?;
         match item {
             Some(i) => codec::order_from_item(tenant, &i),
             None => Ok(None),
         }
     }
 
-    async fn load_order(&self, tenant: &TenantId, request: &OrderLoadRequest<'_>) -> Result<OrderLoad, StoreFault> {
+    async fn load_order(
+        &self,
+        tenant: &TenantId,
+        request: &OrderLoadRequest<'_>,
+    ) -> Result<OrderLoad, StoreFault> {
         let order_key = keys::order(tenant, request.order_id);
         let config_key = keys::tenant_config(tenant);
         let idem_key = request.idempotency.map(|k| keys::idempotency(tenant, k));
@@ -74,17 +91,27 @@ impl OrderRepository for Repository {
         let (ops, roles) = commit_ops(tenant, &commit)?;
         match self.store.transact_write(ops).await {
             Ok(()) => Ok(()),
-            Err(StoreError::TransactionCanceled { failed }) => Err(self.explain(tenant, &commit, &roles, &failed).await),
+            Err(StoreError::TransactionCanceled { failed }) => {
+                Err(self.explain(tenant, &commit, &roles, &failed).await)
+            }
             Err(e) => Err(CommitError::Fault(fault(e))),
         }
     }
 
-    async fn list_orders(&self, tenant: &TenantId, query: &OrderQuery) -> Result<OrderPage, ListError> {
+    async fn list_orders(
+        &self,
+        tenant: &TenantId,
+        query: &OrderQuery,
+    ) -> Result<OrderPage, ListError> {
         let (index, partition) = match (&query.owner, query.status) {
             (OrderOwner::Customer(c), None) => (Index::Gsi1, keys::customer_orders(tenant, c)),
             (OrderOwner::Vendor(v), None) => (Index::Gsi2, keys::vendor_orders(tenant, v)),
-            (OrderOwner::Customer(c), Some(s)) => (Index::Gsi3, keys::customer_orders_by_status(tenant, c, s)),
-            (OrderOwner::Vendor(v), Some(s)) => (Index::Gsi4, keys::vendor_orders_by_status(tenant, v, s)),
+            (OrderOwner::Customer(c), Some(s)) => {
+                (Index::Gsi3, keys::customer_orders_by_status(tenant, c, s))
+            }
+            (OrderOwner::Vendor(v), Some(s)) => {
+                (Index::Gsi4, keys::vendor_orders_by_status(tenant, v, s))
+            }
         };
         let identity = format!(
             "{tenant}|{}|{}",
@@ -96,25 +123,35 @@ impl OrderRepository for Repository {
         );
         let (pk_attr, sk_attr) = index.key_attrs();
         let start_after = match &query.after {
-            Some(c) => Some(cursor::decode(c, &identity, pk_attr, &partition).ok_or(ListError::InvalidCursor)?),
+            Some(c) => Some(
+                cursor::decode(c, &identity, pk_attr, &partition)
+                    .ok_or(ListError::InvalidCursor)?,
+            ),
             None => None,
         };
         let first = query.first.max(1);
         // One more than asked tells whether a next page exists without a second query.
+        // (Saturating: the port takes any `u32`; `u32::MAX + 1` must not panic or wrap to 0.)
         let request = QueryRequest {
             index,
             pk: partition,
             sk: SkCondition::Any,
             forward: false,
-            limit: first + 1,
+            limit: first.saturating_add(1),
             start_after,
             consistent: false,
         };
-        let page = self.store.query(request).await.map_err(|e| ListError::Fault(fault(e)))?;
+        let page = self
+            .store
+            .query(request)
+            .await
+            .map_err(|e| ListError::Fault(fault(e)))?;
         let has_next_page = page.items.len() > first as usize;
         let mut orders = Vec::new();
         for item in page.items.iter().take(first as usize) {
-            let Some(order) = codec::order_from_item(tenant, item)? else { continue };
+            let Some(order) = codec::order_from_item(tenant, item)? else {
+                continue;
+            };
             let position: Item = ["pk", "sk", pk_attr, sk_attr]
                 .iter()
                 .filter_map(|a| item.get(*a).map(|v| (a.to_string(), v.clone())))
@@ -122,13 +159,23 @@ impl OrderRepository for Repository {
             orders.push((cursor::encode(&identity, &position), order));
         }
         let end_cursor = orders.last().map(|(c, _)| c.clone());
-        Ok(OrderPage { orders, has_next_page, end_cursor })
+        Ok(OrderPage {
+            orders,
+            has_next_page,
+            end_cursor,
+        })
     }
 }
 
 impl Repository {
     /// Maps the failed ops of a cancelled commit to the first business reason.
-    async fn explain(&self, tenant: &TenantId, commit: &OrderCommit, roles: &[OpRole], failed: &[usize]) -> CommitError {
+    async fn explain(
+        &self,
+        tenant: &TenantId,
+        commit: &OrderCommit,
+        roles: &[OpRole],
+        failed: &[usize],
+    ) -> CommitError {
         for index in failed {
             match roles.get(*index) {
                 Some(OpRole::Order) | Some(OpRole::Outbox) => return CommitError::VersionConflict,
@@ -152,14 +199,21 @@ impl Repository {
                 Some(OpRole::Snapshot) | None => {}
             }
         }
-        CommitError::Fault(StoreFault::new(format!("transaction cancelled for ops {failed:?}")))
+        CommitError::Fault(StoreFault::new(format!(
+            "transaction cancelled for ops {failed:?}"
+        )))
     }
 }
 
-fn commit_ops(tenant: &TenantId, commit: &OrderCommit) -> Result<(Vec<WriteOp>, Vec<OpRole>), CommitError> {
+fn commit_ops(
+    tenant: &TenantId,
+    commit: &OrderCommit,
+) -> Result<(Vec<WriteOp>, Vec<OpRole>), CommitError> {
     let order = &commit.order;
     if &order.tenant != tenant {
-        return Err(CommitError::Fault(StoreFault::new("order of another tenant")));
+        return Err(CommitError::Fault(StoreFault::new(
+            "order of another tenant",
+        )));
     }
     let mut ops = Vec::new();
     let mut roles = Vec::new();
@@ -168,7 +222,10 @@ fn commit_ops(tenant: &TenantId, commit: &OrderCommit) -> Result<(Vec<WriteOp>, 
         None => Cond::NotExists,
         Some(v) => Cond::Eq(VERSION.into(), version_of(v)),
     };
-    ops.push(WriteOp::Put { item: codec::order_item(order)?, cond: Some(order_cond) });
+    ops.push(WriteOp::Put {
+        item: codec::order_item(order)?,
+        cond: Some(order_cond),
+    });
     roles.push(OpRole::Order);
 
     for change in merge_stock(&commit.stock) {
@@ -180,7 +237,11 @@ fn commit_ops(tenant: &TenantId, commit: &OrderCommit) -> Result<(Vec<WriteOp>, 
                 Cond::Ge(STOCK.into(), -change.delta),
             ])
         });
-        ops.push(WriteOp::Update { key, updates: vec![Update::Add(STOCK.into(), change.delta)], cond });
+        ops.push(WriteOp::Update {
+            key,
+            updates: vec![Update::Add(STOCK.into(), change.delta)],
+            cond,
+        });
         roles.push(OpRole::Stock(change.sku.clone()));
     }
 
@@ -202,11 +263,17 @@ fn commit_ops(tenant: &TenantId, commit: &OrderCommit) -> Result<(Vec<WriteOp>, 
             Some(record) => {
                 let mut item = payment_item(tenant, record)?;
                 item.insert(CLAIMED_BY.into(), Value::S(order.id.to_string()));
-                WriteOp::Put { item, cond: Some(claimable) }
+                WriteOp::Put {
+                    item,
+                    cond: Some(claimable),
+                }
             }
             None => WriteOp::Update {
                 key,
-                updates: vec![Update::Set(CLAIMED_BY.into(), Value::S(order.id.to_string()))],
+                updates: vec![Update::Set(
+                    CLAIMED_BY.into(),
+                    Value::S(order.id.to_string()),
+                )],
                 cond: Some(Cond::And(vec![Cond::Exists, claimable])),
             },
         };
@@ -218,7 +285,10 @@ fn commit_ops(tenant: &TenantId, commit: &OrderCommit) -> Result<(Vec<WriteOp>, 
         let mut item = base(&keys::idempotency(tenant, &record.key), "Idempotency");
         item.insert(BODY.into(), to_body(record)?);
         item.insert("expires_at".into(), unix(record.expires_at));
-        ops.push(WriteOp::Put { item, cond: Some(Cond::NotExists) });
+        ops.push(WriteOp::Put {
+            item,
+            cond: Some(Cond::NotExists),
+        });
         roles.push(OpRole::Idempotency);
     }
 
@@ -236,20 +306,36 @@ fn commit_ops(tenant: &TenantId, commit: &OrderCommit) -> Result<(Vec<WriteOp>, 
             "payload": event,
         });
         item.insert(BODY.into(), Value::S(envelope.to_string()));
-        item.insert("expires_at".into(), unix(event.occurred_at + chrono::Duration::days(OUTBOX_TTL_DAYS)));
-        ops.push(WriteOp::Put { item, cond: Some(Cond::NotExists) });
+        item.insert(
+            "expires_at".into(),
+            unix(event.occurred_at + chrono::Duration::days(OUTBOX_TTL_DAYS)),
+        );
+        ops.push(WriteOp::Put {
+            item,
+            cond: Some(Cond::NotExists),
+        });
         roles.push(OpRole::Outbox);
     }
 
     // Snapshots refreshed by checkout keep their source version (upstream events stay ordered).
     if let Some(customer) = &commit.customer {
         let key = keys::customer(tenant, &customer.customer_id);
-        ops.push(snapshot_refresh(key, "Customer", to_body(customer)?, customer.is_active));
+        ops.push(snapshot_refresh(
+            key,
+            "Customer",
+            to_body(customer)?,
+            customer.is_active,
+        ));
         roles.push(OpRole::Snapshot);
     }
     if let Some(address) = &commit.address {
         let key = keys::customer_address(tenant, &address.customer_id, &address.address_id);
-        ops.push(snapshot_refresh(key, "CustomerAddress", to_body(address)?, address.is_active));
+        ops.push(snapshot_refresh(
+            key,
+            "CustomerAddress",
+            to_body(address)?,
+            address.is_active,
+        ));
         roles.push(OpRole::Snapshot);
     }
     Ok((ops, roles))
@@ -271,21 +357,33 @@ fn snapshot_refresh(key: Key, entity: &str, body: Value, active: bool) -> WriteO
 fn merge_stock(changes: &[StockChange]) -> Vec<StockChange> {
     let mut merged: BTreeMap<(VendorId, Sku), i64> = BTreeMap::new();
     for c in changes {
-        *merged.entry((c.vendor_id.clone(), c.sku.clone())).or_default() += c.delta;
+        *merged
+            .entry((c.vendor_id.clone(), c.sku.clone()))
+            .or_default() += c.delta;
     }
     merged
         .into_iter()
         .filter(|(_, d)| *d != 0)
-        .map(|((vendor_id, sku), delta)| StockChange { vendor_id, sku, delta })
+        .map(|((vendor_id, sku), delta)| StockChange {
+            vendor_id,
+            sku,
+            delta,
+        })
         .collect()
 }
 
 fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRole)> {
     let role = || OpRole::Coupon(change.code.clone());
     let global_key = keys::coupon(tenant, &change.vendor_id, &change.code);
-    let customer_key = keys::coupon_use(tenant, &change.vendor_id, &change.code, &change.customer_id);
+    let customer_key =
+        keys::coupon_use(tenant, &change.vendor_id, &change.code, &change.customer_id);
     let under = |limit: Option<u32>| {
-        limit.map(|l| Cond::Or(vec![Cond::AttrNotExists(USED.into()), Cond::Lt(USED.into(), i64::from(l))]))
+        limit.map(|l| {
+            Cond::Or(vec![
+                Cond::AttrNotExists(USED.into()),
+                Cond::Lt(USED.into(), i64::from(l)),
+            ])
+        })
     };
     if change.delta > 0 {
         let global_cond = match under(change.usage_limit) {
@@ -293,7 +391,11 @@ fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRo
             None => Cond::Exists,
         };
         let mut ops = vec![(
-            WriteOp::Update { key: global_key, updates: vec![Update::Add(USED.into(), change.delta)], cond: Some(global_cond) },
+            WriteOp::Update {
+                key: global_key,
+                updates: vec![Update::Add(USED.into(), change.delta)],
+                cond: Some(global_cond),
+            },
             role(),
         )];
         let mut customer_updates = vec![
@@ -302,15 +404,33 @@ fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRo
         ];
         customer_updates.dedup();
         ops.push((
-            WriteOp::Update { key: customer_key, updates: customer_updates, cond: under(change.per_customer_limit) },
+            WriteOp::Update {
+                key: customer_key,
+                updates: customer_updates,
+                cond: under(change.per_customer_limit),
+            },
             role(),
         ));
         ops
     } else {
         // Releases are unconditional: a cancellation must never be blocked by a counter.
         vec![
-            (WriteOp::Update { key: global_key, updates: vec![Update::Add(USED.into(), change.delta)], cond: None }, role()),
-            (WriteOp::Update { key: customer_key, updates: vec![Update::Add(USED.into(), change.delta)], cond: None }, role()),
+            (
+                WriteOp::Update {
+                    key: global_key,
+                    updates: vec![Update::Add(USED.into(), change.delta)],
+                    cond: None,
+                },
+                role(),
+            ),
+            (
+                WriteOp::Update {
+                    key: customer_key,
+                    updates: vec![Update::Add(USED.into(), change.delta)],
+                    cond: None,
+                },
+                role(),
+            ),
         ]
     }
 }

@@ -10,17 +10,24 @@ use oms_store::{Cond, Item, Key, StoreError, Update, Value, WriteOp};
 
 use super::orders::payment_item;
 use super::{fault, Repository};
-use crate::codec::{self, base, number, string, to_body, unix, version_of, BODY, IS_ACTIVE, OFFERS, REV, STOCK, VERSION};
+use crate::codec::{
+    self, base, number, string, to_body, unix, version_of, BODY, IS_ACTIVE, OFFERS, REV, STOCK,
+    VERSION,
+};
 use crate::keys;
 
-/// Most offers one vendor may have (they share one item; see docs/data-model.md).
-pub const MAX_OFFERS_PER_VENDOR: usize = 200;
+/// Most offers one vendor may have (they share one item; docs/data-model.md: "at most 100,
+/// checked at sync time").
+pub const MAX_OFFERS_PER_VENDOR: usize = 100;
 /// Optimistic retries of the offers item's read-modify-write.
 const OFFER_RETRIES: usize = 8;
 
 /// `attribute_not_exists(version) OR version < :v`: only newer snapshots apply.
 fn newer(version: u64) -> Cond {
-    Cond::Or(vec![Cond::AttrNotExists(VERSION.into()), Cond::Lt(VERSION.into(), i64::try_from(version).unwrap_or(i64::MAX))])
+    Cond::Or(vec![
+        Cond::AttrNotExists(VERSION.into()),
+        Cond::Lt(VERSION.into(), i64::try_from(version).unwrap_or(i64::MAX)),
+    ])
 }
 
 fn snapshot_item(key: &Key, entity: &str, body: Value, version: u64, active: bool) -> Item {
@@ -34,14 +41,21 @@ fn snapshot_item(key: &Key, entity: &str, body: Value, version: u64, active: boo
 fn outcome(result: Result<(), StoreError>) -> Result<ApplyOutcome, StoreFault> {
     match result {
         Ok(()) => Ok(ApplyOutcome::Applied),
-        Err(StoreError::ConditionFailed) | Err(StoreError::TransactionCanceled { .. }) => Ok(ApplyOutcome::Stale),
+        Err(StoreError::ConditionFailed) | Err(StoreError::TransactionCanceled { .. }) => {
+            Ok(ApplyOutcome::Stale)
+        }
         Err(e) => Err(fault(e)),
     }
 }
 
 #[async_trait]
 impl SyncRepository for Repository {
-    async fn apply_snapshot(&self, tenant: &TenantId, write: SnapshotWrite, version: u64) -> Result<ApplyOutcome, StoreFault> {
+    async fn apply_snapshot(
+        &self,
+        tenant: &TenantId,
+        write: SnapshotWrite,
+        version: u64,
+    ) -> Result<ApplyOutcome, StoreFault> {
         let t = tenant;
         match write {
             SnapshotWrite::Product(p) => self.apply_product(t, p, version).await,
@@ -55,35 +69,68 @@ impl SyncRepository for Repository {
                     Update::Set(VERSION.into(), version_of(version)),
                     Update::Set(IS_ACTIVE.into(), Value::Bool(c.is_active)),
                 ];
-                outcome(self.store.write(WriteOp::Update { key, updates, cond: Some(newer(version)) }).await)
+                outcome(
+                    self.store
+                        .write(WriteOp::Update {
+                            key,
+                            updates,
+                            cond: Some(newer(version)),
+                        })
+                        .await,
+                )
             }
             SnapshotWrite::Vendor(v) => {
-                let item = snapshot_item(&keys::vendor(t, &v.vendor_id), "Vendor", to_body(&v)?, version, v.is_active);
+                let item = snapshot_item(
+                    &keys::vendor(t, &v.vendor_id),
+                    "Vendor",
+                    to_body(&v)?,
+                    version,
+                    v.is_active,
+                );
                 outcome(self.store.put(item, Some(newer(version))).await)
             }
             SnapshotWrite::ShippingOption(s) => {
                 let key = keys::shipping_option(t, &s.vendor_id, s.method);
-                let item = snapshot_item(&key, "ShippingOption", to_body(&s)?, version, s.is_active);
+                let item =
+                    snapshot_item(&key, "ShippingOption", to_body(&s)?, version, s.is_active);
                 outcome(self.store.put(item, Some(newer(version))).await)
             }
             SnapshotWrite::Customer(c) => {
-                let item = snapshot_item(&keys::customer(t, &c.customer_id), "Customer", to_body(&c)?, version, c.is_active);
+                let item = snapshot_item(
+                    &keys::customer(t, &c.customer_id),
+                    "Customer",
+                    to_body(&c)?,
+                    version,
+                    c.is_active,
+                );
                 outcome(self.store.put(item, Some(newer(version))).await)
             }
             SnapshotWrite::CustomerAddress(a) => {
                 let key = keys::customer_address(t, &a.customer_id, &a.address_id);
-                let item = snapshot_item(&key, "CustomerAddress", to_body(&a)?, version, a.is_active);
+                let item =
+                    snapshot_item(&key, "CustomerAddress", to_body(&a)?, version, a.is_active);
                 outcome(self.store.put(item, Some(newer(version))).await)
             }
             SnapshotWrite::UserAuthorization(u) => {
                 let key = keys::user_authorization(t, &u.user_id);
-                let item = snapshot_item(&key, "UserAuthorization", to_body(&u)?, version, u.is_active);
+                let item = snapshot_item(
+                    &key,
+                    "UserAuthorization",
+                    to_body(&u)?,
+                    version,
+                    u.is_active,
+                );
                 outcome(self.store.put(item, Some(newer(version))).await)
             }
         }
     }
 
-    async fn record_event_id(&self, tenant: &TenantId, event_id: &str, expires_at: DateTime<Utc>) -> Result<bool, StoreFault> {
+    async fn record_event_id(
+        &self,
+        tenant: &TenantId,
+        event_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreFault> {
         let mut item = base(&keys::webhook_event(tenant, event_id), "WebhookEvent");
         item.insert("expires_at".into(), unix(expires_at));
         match self.store.put(item, Some(Cond::NotExists)).await {
@@ -93,14 +140,26 @@ impl SyncRepository for Repository {
         }
     }
 
-    async fn refresh_user(&self, tenant: &TenantId, customer: Customer, authorization: UserAuthorization) -> Result<UserAuthorization, StoreFault> {
+    async fn refresh_user(
+        &self,
+        tenant: &TenantId,
+        customer: Customer,
+        authorization: UserAuthorization,
+    ) -> Result<UserAuthorization, StoreFault> {
         let key = keys::customer(tenant, &customer.customer_id);
         let updates = vec![
             Update::Set(codec::ENTITY.into(), Value::S("Customer".into())),
             Update::Set(BODY.into(), to_body(&customer)?),
             Update::Set(IS_ACTIVE.into(), Value::Bool(customer.is_active)),
         ];
-        self.store.write(WriteOp::Update { key, updates, cond: None }).await.map_err(fault)?;
+        self.store
+            .write(WriteOp::Update {
+                key,
+                updates,
+                cond: None,
+            })
+            .await
+            .map_err(fault)?;
         let authz_key = keys::user_authorization(tenant, &authorization.user_id);
         let mut item = base(&authz_key, "UserAuthorization");
         item.insert(BODY.into(), to_body(&authorization)?);
@@ -118,7 +177,12 @@ impl SyncRepository for Repository {
         }
     }
 
-    async fn record_payment(&self, tenant: &TenantId, payment: PaymentRecord, version: u64) -> Result<ApplyOutcome, StoreFault> {
+    async fn record_payment(
+        &self,
+        tenant: &TenantId,
+        payment: PaymentRecord,
+        version: u64,
+    ) -> Result<ApplyOutcome, StoreFault> {
         // An update keeps `claimed_by` (the order this transaction already confirmed).
         let item = payment_item(tenant, &payment)?;
         let key = Key::of(&item).map_err(fault)?;
@@ -127,33 +191,65 @@ impl SyncRepository for Repository {
             Update::Set(BODY.into(), item.get(BODY).cloned().unwrap_or(Value::Null)),
             Update::Set(VERSION.into(), version_of(version)),
         ];
-        outcome(self.store.write(WriteOp::Update { key, updates, cond: Some(newer(version)) }).await)
+        outcome(
+            self.store
+                .write(WriteOp::Update {
+                    key,
+                    updates,
+                    cond: Some(newer(version)),
+                })
+                .await,
+        )
     }
 }
 
 impl Repository {
     /// Products are keyed by vendor + SKU (checkout's lookup) and synced by product id: a ref item
     /// maps one to the other, so a SKU rename moves the product instead of leaving a ghost.
-    async fn apply_product(&self, tenant: &TenantId, product: Product, version: u64) -> Result<ApplyOutcome, StoreFault> {
+    async fn apply_product(
+        &self,
+        tenant: &TenantId,
+        product: Product,
+        version: u64,
+    ) -> Result<ApplyOutcome, StoreFault> {
         let ref_key = keys::product_ref(tenant, &product.product_id);
         let previous = self.store.get(&ref_key, true).await.map_err(fault)?;
         let key = keys::product(tenant, &product.vendor_id, &product.sku);
-        let mut item = snapshot_item(&key, "Product", to_body(&product)?, version, product.is_active);
+        let mut item = snapshot_item(
+            &key,
+            "Product",
+            to_body(&product)?,
+            version,
+            product.is_active,
+        );
         item.insert(STOCK.into(), Value::N(product.stock));
         let mut reference = base(&ref_key, "ProductRef");
         reference.insert(VERSION.into(), version_of(version));
         reference.insert("vendor_id".into(), Value::S(product.vendor_id.to_string()));
         reference.insert("sku".into(), Value::S(product.sku.to_string()));
         let mut ops = vec![
-            WriteOp::Put { item, cond: Some(newer(version)) },
-            WriteOp::Put { item: reference, cond: Some(newer(version)) },
+            WriteOp::Put {
+                item,
+                cond: Some(newer(version)),
+            },
+            WriteOp::Put {
+                item: reference,
+                cond: Some(newer(version)),
+            },
         ];
         if let Some(prev) = &previous {
-            let moved = string(prev, "vendor_id") != Some(product.vendor_id.as_str()) || string(prev, "sku") != Some(product.sku.as_str());
+            let moved = string(prev, "vendor_id") != Some(product.vendor_id.as_str())
+                || string(prev, "sku") != Some(product.sku.as_str());
             if moved {
                 if let (Some(v), Some(s)) = (string(prev, "vendor_id"), string(prev, "sku")) {
-                    if let (Ok(v), Ok(s)) = (oms_domain::ids::VendorId::new(v), oms_domain::ids::Sku::new(s)) {
-                        ops.push(WriteOp::Delete { key: keys::product(tenant, &v, &s), cond: None });
+                    if let (Ok(v), Ok(s)) = (
+                        oms_domain::ids::VendorId::new(v),
+                        oms_domain::ids::Sku::new(s),
+                    ) {
+                        ops.push(WriteOp::Delete {
+                            key: keys::product(tenant, &v, &s),
+                            cond: None,
+                        });
                     }
                 }
             }
@@ -162,7 +258,12 @@ impl Repository {
     }
 
     /// One vendor's offers live in one item; each offer keeps its own version inside it.
-    async fn apply_offer(&self, tenant: &TenantId, offer: oms_domain::catalog::Offer, version: u64) -> Result<ApplyOutcome, StoreFault> {
+    async fn apply_offer(
+        &self,
+        tenant: &TenantId,
+        offer: oms_domain::catalog::Offer,
+        version: u64,
+    ) -> Result<ApplyOutcome, StoreFault> {
         let key = keys::vendor_offers(tenant, &offer.vendor_id);
         for _ in 0..OFFER_RETRIES {
             let current = self.store.get(&key, true).await.map_err(fault)?;
@@ -182,9 +283,15 @@ impl Repository {
                 return Ok(ApplyOutcome::Stale);
             }
             if !offers.contains_key(&id) && offers.len() >= MAX_OFFERS_PER_VENDOR {
-                return Err(StoreFault::new(format!("vendor {} already has {MAX_OFFERS_PER_VENDOR} offers", offer.vendor_id)));
+                return Err(StoreFault::new(format!(
+                    "vendor {} already has {MAX_OFFERS_PER_VENDOR} offers",
+                    offer.vendor_id
+                )));
             }
-            let entry = [(VERSION.to_string(), version_of(version)), (BODY.to_string(), to_body(&offer)?)];
+            let entry = [
+                (VERSION.to_string(), version_of(version)),
+                (BODY.to_string(), to_body(&offer)?),
+            ];
             offers.insert(id, Value::M(entry.into_iter().collect()));
             let mut item = base(&key, "VendorOffers");
             item.insert(OFFERS.into(), Value::M(offers));

@@ -9,8 +9,15 @@ use crate::keys;
 
 #[async_trait]
 impl TenantRepository for Repository {
-    async fn get_tenant_config(&self, tenant: &TenantId) -> Result<Option<TenantConfig>, StoreFault> {
-        let item = self.store.get(&keys::tenant_config(tenant), true).await.map_err(fault)?;
+    async fn get_tenant_config(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<TenantConfig>, StoreFault> {
+        let item = self
+            .store
+            .get(&keys::tenant_config(tenant), true)
+            .await
+            .map_err(fault)?;
         item.map(|i| from_body::<TenantConfig>(&i)).transpose()
     }
 

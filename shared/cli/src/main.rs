@@ -1,0 +1,65 @@
+//! `oms`: the whole OMS on a laptop (runtime.md §1).
+
+mod import;
+mod serve;
+mod stores;
+mod token;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "oms", version, about = "Multi-tenant Order Management System: local server and tools.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the whole OMS (GraphQL, GraphiQL, webhooks, health) on the embedded store or DynamoDB.
+    Serve(serve::ServeArgs),
+    /// Print a development JWT (HS256) for local use.
+    Token(token::TokenArgs),
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Import snapshots from a CSV file, or print a CSV template.
+    Import(import::ImportArgs),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create or update a tenant's configuration (webhook secrets, legacy senders).
+    Put(token::TenantPutArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result: Result<std::process::ExitCode> = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await.map(|()| std::process::ExitCode::SUCCESS),
+            Command::Token(args) => token::run(args).map(|()| std::process::ExitCode::SUCCESS),
+            Command::Tenant { command: TenantCommand::Put(args) } => {
+                token::tenant_put(args).await.map(|()| std::process::ExitCode::SUCCESS)
+            }
+            Command::Import(args) => import::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `oms serve`: the same handlers as the Lambdas, in one process.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use oms_application::ports::SystemClock;
+use oms_auth::{AuthConfig, Authenticator};
+use oms_domain::auth::Role;
+use oms_graphql::SchemaOptions;
+use oms_server::app::{compose, in_process_queue, Components};
+
+use oms_server::demo;
+use crate::stores::StoreArgs;
+use crate::token::{dev_secret, issue};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Seed the demo tenant and print ready-to-use tokens.
+    #[arg(long)]
+    pub demo: bool,
+    /// Refuse GraphQL introspection (GraphiQL then has no schema docs).
+    #[arg(long)]
+    pub no_introspection: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OMS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+pub async fn run(args: ServeArgs) -> Result<()> {
+    init_logs();
+    let store = args.store.open().await?;
+    if args.demo {
+        demo::seed(store.as_ref()).await.context("seeding the demo tenant")?;
+    }
+
+    let (auth_config, generated) = match AuthConfig::from_env()? {
+        Some(config) => (config, false),
+        None => {
+            let secret = dev_secret(&args.store.data_dir, true)?.context("no dev secret")?;
+            let mut config = AuthConfig::dev_hs256(secret.into_bytes());
+            if let Ok(t) = std::env::var(oms_auth::ENV_DEFAULT_TENANT) {
+                config = config.with_default_tenant(oms_domain::ids::TenantId::new(&t)?);
+            }
+            (config, true)
+        }
+    };
+    let authenticator = Authenticator::new(auth_config.clone())?;
+
+    let queue = Arc::new(in_process_queue(store.clone()));
+    let app = compose(Components {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        payments: Arc::new(oms_payments::ProviderGateway::new(oms_payments::ProviderSettings::default()).context("payment providers")?),
+        queue,
+        authenticator,
+        options: SchemaOptions { introspection: !args.no_introspection, ..SchemaOptions::default() },
+    });
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+    let local = listener.local_addr()?;
+    print_banner(&args, local, &auth_config, generated)?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.context("serving")?;
+    println!("oms stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn print_banner(args: &ServeArgs, addr: SocketAddr, config: &AuthConfig, generated: bool) -> Result<()> {
+    println!("oms serving on http://{addr} ({})", args.store.describe());
+    println!("  GraphQL   POST http://{addr}/graphql   (GraphiQL: open it in a browser)");
+    println!("  webhooks  POST http://{addr}/webhooks/{{tenant}}/{{kind}}");
+    println!("  health    GET  http://{addr}/healthz");
+    if generated {
+        println!("  auth      development HS256 tokens (secret kept in {})", args.store.data_dir.join("dev-jwt-secret").display());
+    }
+    if args.demo && config.is_dev() {
+        let day = Duration::from_secs(86_400);
+        let customer = issue(config, demo::TENANT, demo::CUSTOMER, &[Role::Customer], None, day)?;
+        let vendor = issue(config, demo::TENANT, demo::VENDOR_USER, &[Role::Vendor], Some(demo::VENDOR), day)?;
+        println!();
+        println!("demo tenant '{}' is ready (vendor {}, coupon WELCOME10). Tokens valid 24 h:", demo::TENANT, demo::VENDOR);
+        println!("export CUSTOMER_TOKEN={customer}");
+        println!("export VENDOR_TOKEN={vendor}");
+        println!("export OMS=http://{addr}/graphql");
+        println!("(webhook secret of tenant '{}': {})", demo::TENANT, demo::WEBHOOK_SECRET);
+    }
+    Ok(())
+}

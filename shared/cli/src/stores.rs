@@ -1,0 +1,63 @@
+//! `--data-dir DIR` (embedded store, the default) or `--dynamodb-table NAME`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use oms_application::ports::Store;
+use oms_persistence::Repository;
+use oms_store::{DynamoStore, ItemStore, SqliteStore};
+
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Directory of the embedded durable store (created if missing).
+    #[arg(long, default_value = ".oms-data", conflicts_with = "dynamodb_table")]
+    pub data_dir: PathBuf,
+    /// Use this DynamoDB table instead of the embedded store (standard AWS environment).
+    #[arg(long, env = "OMS_TABLE_NAME")]
+    pub dynamodb_table: Option<String>,
+    /// Endpoint of a DynamoDB-compatible server (e.g. moto on http://127.0.0.1:5005).
+    #[arg(long, requires = "dynamodb_table")]
+    pub dynamodb_endpoint: Option<String>,
+    /// Create the DynamoDB table if it does not exist.
+    #[arg(long, requires = "dynamodb_table")]
+    pub create_table: bool,
+}
+
+impl StoreArgs {
+    /// The item store these flags name.
+    pub async fn open_items(&self) -> Result<Arc<dyn ItemStore>> {
+        match &self.dynamodb_table {
+            Some(table) => {
+                let client = oms_store::client_from_env(self.dynamodb_endpoint.clone()).await;
+                if self.create_table {
+                    let exists = client.describe_table().table_name(table).send().await.is_ok();
+                    if !exists {
+                        oms_store::create_table(&client, table).await.context("creating the DynamoDB table")?;
+                    }
+                }
+                Ok(Arc::new(DynamoStore::new(&client, table.clone())))
+            }
+            None => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("creating {}", self.data_dir.display()))?;
+                let path = self.data_dir.join("oms.sqlite");
+                let store = SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
+                Ok(Arc::new(store))
+            }
+        }
+    }
+
+    /// The repositories over that store.
+    pub async fn open(&self) -> Result<Arc<dyn Store>> {
+        Ok(Arc::new(Repository::new(self.open_items().await?)))
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.dynamodb_table {
+            Some(t) => format!("DynamoDB table {t}"),
+            None => format!("embedded store in {}", self.data_dir.display()),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! `oms token` (development JWTs) and `oms tenant put`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use oms_application::records::{SignatureScheme, TenantConfig};
+use oms_auth::{AuthConfig, ENV_HS256_SECRET};
+use oms_domain::auth::Role;
+use oms_domain::ids::{CustomerId, TenantId, VendorId};
+
+use crate::stores::StoreArgs;
+
+const SECRET_FILE: &str = "dev-jwt-secret";
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[arg(long)]
+    pub tenant: String,
+    /// Subject (user id; also the customer id).
+    #[arg(long)]
+    pub sub: String,
+    /// Comma-separated: customer, vendor.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub roles: Vec<String>,
+    #[arg(long)]
+    pub vendor_id: Option<String>,
+    /// Lifetime, e.g. 30m, 1h, 7d.
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+    /// Where `oms serve` keeps its generated dev secret (used when OMS_JWT_HS256_SECRET is unset).
+    #[arg(long, default_value = ".oms-data")]
+    pub data_dir: PathBuf,
+}
+
+/// Parses `30s`, `15m`, `1h`, `7d`.
+pub fn parse_ttl(raw: &str) -> Result<Duration> {
+    let raw = raw.trim();
+    let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
+    let n: u64 = number.parse().with_context(|| format!("bad ttl '{raw}'"))?;
+    let secs = match unit {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => bail!("bad ttl unit in '{raw}' (use s, m, h or d)"),
+    };
+    if secs == 0 || secs > 30 * 86_400 {
+        bail!("ttl must be between 1s and 30d");
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// The dev HS256 secret: `OMS_JWT_HS256_SECRET`, else the one `oms serve` generated in the data dir.
+pub fn dev_secret(data_dir: &Path, create: bool) -> Result<Option<String>> {
+    if let Ok(s) = std::env::var(ENV_HS256_SECRET) {
+        if !s.is_empty() {
+            return Ok(Some(s));
+        }
+    }
+    let path = data_dir.join(SECRET_FILE);
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim().to_string();
+        if !s.is_empty() {
+            return Ok(Some(s));
+        }
+    }
+    if !create {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .context("reading random bytes for the dev secret")?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(Some(secret))
+}
+
+pub fn parse_roles(raw: &[String]) -> Result<Vec<Role>> {
+    raw.iter()
+        .map(|r| Role::parse(r).with_context(|| format!("unknown role '{r}' (customer or vendor)")))
+        .collect()
+}
+
+/// A dev token accepted by the `oms serve` that uses `config`.
+pub fn issue(config: &AuthConfig, tenant: &str, sub: &str, roles: &[Role], vendor: Option<&str>, ttl: Duration) -> Result<String> {
+    let tenant = TenantId::new(tenant)?;
+    let sub = CustomerId::new(sub)?;
+    let vendor = vendor.map(VendorId::new).transpose()?;
+    Ok(config.issue_dev_token(&tenant, &sub, roles, vendor.as_ref(), ttl, chrono::Utc::now())?)
+}
+
+pub fn run(args: TokenArgs) -> Result<()> {
+    let Some(secret) = dev_secret(&args.data_dir, false)? else {
+        bail!("no dev secret: set {ENV_HS256_SECRET} or start `oms serve` once (it creates one in {})", args.data_dir.display());
+    };
+    let mut config = AuthConfig::dev_hs256(secret.into_bytes());
+    if let Ok(iss) = std::env::var(oms_auth::ENV_ISSUER) {
+        config = config.with_issuer(iss);
+    }
+    if let Ok(aud) = std::env::var(oms_auth::ENV_AUDIENCE) {
+        config = config.with_audience(aud);
+    }
+    let roles = parse_roles(&args.roles)?;
+    let token = issue(&config, &args.tenant, &args.sub, &roles, args.vendor_id.as_deref(), parse_ttl(&args.ttl)?)?;
+    println!("{token}");
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct TenantPutArgs {
+    pub tenant: String,
+    /// An active webhook secret (repeat during rotation: both stay valid).
+    #[arg(long = "webhook-secret", required = true)]
+    pub webhook_secrets: Vec<String>,
+    /// Also accept the original OMS's `/webhook/wss/...` senders for this tenant.
+    #[arg(long)]
+    pub legacy_wss: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub async fn tenant_put(args: TenantPutArgs) -> Result<()> {
+    let tenant = TenantId::new(&args.tenant)?;
+    if args.webhook_secrets.iter().any(|s| s.len() < 8) {
+        bail!("webhook secrets must be at least 8 characters");
+    }
+    let store = args.store.open().await?;
+    let mut config = store.get_tenant_config(&tenant).await?.unwrap_or_else(|| TenantConfig::new(tenant.clone()));
+    config.webhook_secrets = args.webhook_secrets.clone();
+    config.legacy_wss = args.legacy_wss;
+    config.signature_scheme = SignatureScheme::Oms;
+    store.put_tenant_config(&config).await?;
+    println!(
+        "tenant {tenant} saved in the {} ({} webhook secret(s){})",
+        args.store.describe(),
+        config.webhook_secrets.len(),
+        if config.legacy_wss { ", legacy wss senders accepted" } else { "" }
+    );
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! Wiring shared by `oms serve`, the end-to-end tests and (with SQS instead of the in-process
+//! queue) the Lambda functions.
+
+use std::sync::Arc;
+
+use axum::Router;
+use oms_application::ports::{Clock, EventQueue, PaymentGateway, Store};
+use oms_application::Oms;
+use oms_auth::Authenticator;
+use oms_graphql::SchemaOptions;
+use oms_queue::{InProcessConfig, InProcessQueue, RecordError};
+use oms_webhooks::{UpdaterDeps, WebhookDeps};
+
+use crate::{router, AppState};
+
+/// The in-process sync queue of `oms serve`: accepted webhook events are applied by the same
+/// updater the SQS-triggered Lambda runs.
+pub fn in_process_queue(store: Arc<dyn Store>) -> InProcessQueue {
+    let updater = UpdaterDeps::new(store);
+    InProcessQueue::new(InProcessConfig::default(), move |message| {
+        let updater = updater.clone();
+        async move {
+            oms_webhooks::apply(&updater, &message.body)
+                .await
+                .map(|_| ())
+                .map_err(|e| RecordError::new(e.to_string()))
+        }
+    })
+}
+
+/// Everything a server needs.
+pub struct Components {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub payments: Arc<dyn PaymentGateway>,
+    pub queue: Arc<dyn EventQueue>,
+    pub authenticator: Authenticator,
+    pub options: SchemaOptions,
+}
+
+/// The one router over the given components.
+pub fn compose(c: Components) -> Router {
+    let oms = Oms::new(c.store.clone(), c.clock, c.payments);
+    let webhooks = WebhookDeps { store: c.store, queue: c.queue };
+    router(Arc::new(AppState::new(oms, c.authenticator, webhooks, c.options)))
+}

@@ -1,0 +1,65 @@
+//! The HTTP face of the OMS: ONE axum [`Router`] that the Lambda functions
+//! (`lambda_http::run(router)`) and `oms serve` both run, so there is one handler per route.
+//!
+//! Routes: `POST /graphql` (whole schema), `POST /graphql/{group}` (one resolver group),
+//! `GET` on both (GraphiQL), `GET /healthz`, `POST /webhooks/{tenant}/{kind}`,
+//! `POST /webhook/wss/{tenant}/{legacy_kind}`.
+
+pub mod app;
+pub mod demo;
+mod graphql;
+mod request_id;
+pub mod updater;
+mod webhooks;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use oms_application::Oms;
+use oms_auth::Authenticator;
+use oms_graphql::{build_group_schema, AnySchema, Group, SchemaOptions};
+use oms_webhooks::WebhookDeps;
+
+/// Largest GraphQL request body accepted.
+pub const MAX_GRAPHQL_BODY_BYTES: usize = 256 * 1024;
+
+/// Everything the handlers share. Built once per process (Lambda init or `oms serve` start).
+pub struct AppState {
+    full: AnySchema,
+    groups: HashMap<Group, AnySchema>,
+    auth: Authenticator,
+    webhooks: WebhookDeps,
+}
+
+impl AppState {
+    pub fn new(oms: Oms, auth: Authenticator, webhooks: WebhookDeps, options: SchemaOptions) -> Self {
+        let groups = Group::ALL
+            .iter()
+            .map(|g| (*g, build_group_schema(*g, oms.clone(), options)))
+            .collect();
+        AppState { full: AnySchema::full(oms, options), groups, auth, webhooks }
+    }
+
+    /// The SDL served at `POST /graphql`.
+    pub fn sdl(&self) -> String {
+        self.full.sdl()
+    }
+}
+
+/// The one router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/graphql", post(graphql::execute_full).get(graphql::graphiql))
+        .route("/graphql/{group}", post(graphql::execute_group).get(graphql::graphiql_group))
+        .route("/healthz", get(health))
+        .route("/webhooks/{tenant}/{kind}", post(webhooks::receive))
+        .route("/webhook/wss/{tenant}/{kind}", post(webhooks::receive_legacy))
+        .layer(axum::middleware::from_fn(request_id::assign))
+        .with_state(state)
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}

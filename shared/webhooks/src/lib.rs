@@ -1,0 +1,25 @@
+//! `oms-webhooks`: the snapshot-sync application layer, transport-free. The server (axum) and
+//! the Lambda functions call these handlers; `docs/webhooks.md` describes them.
+//!
+//! - [`receive`]: `POST /webhooks/{tenant}/{kind}` (runtime.md §3) → [`WebhookResponse`].
+//! - [`receive_legacy`]: `POST /webhook/wss/{tenant}/{legacy_kind}` (runtime.md §3.4).
+//! - [`apply`]: the updater, one queue message at a time (SQS Lambda, `oms serve`'s queue).
+//! - [`import_csv`]: CSV snapshot import (runtime.md §4), the core of `oms import`.
+//!
+//! All of them go through the oms-sync validation path and the oms-application ports only.
+
+pub mod import;
+pub mod legacy;
+pub mod message;
+pub mod receiver;
+pub mod response;
+pub mod updater;
+
+pub use import::{
+    import_csv, write_error_report_csv, ImportError, ImportOptions, ImportProgress, ImportReport,
+};
+pub use legacy::receive_legacy;
+pub use message::{MessageSource, SyncMessage, ValidMessage};
+pub use receiver::{receive, WebhookDeps, EVENT_ID_TTL_DAYS};
+pub use response::WebhookResponse;
+pub use updater::{apply, Applied, UpdateError, UpdaterDeps, UpdaterStats};

@@ -1,0 +1,9 @@
+//! The snapshot-sync layer end to end on the embedded store: receivers, updater, CSV import.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod import;
+mod legacy;
+mod receiver;
+mod updater;

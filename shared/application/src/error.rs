@@ -33,5 +33,8 @@ pub fn user(code: ErrorCode, message: impl Into<String>) -> AppError {
 
 /// The one NOT_FOUND of orders: missing, other tenant, other customer or vendor look the same.
 pub fn order_not_found(order_id: &str) -> AppError {
-    AppError::User(DomainError::new(ErrorCode::NotFound, format!("Order {order_id} not found.")).at(["orderId"]))
+    AppError::User(
+        DomainError::new(ErrorCode::NotFound, format!("Order {order_id} not found."))
+            .at(["orderId"]),
+    )
 }

@@ -6,10 +6,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use oms_domain::auth::Role;
-use oms_domain::catalog::{Coupon, Customer, CustomerAddress, Offer, Product, ShippingOptionRule, UserAuthorization, Vendor};
-use oms_domain::ids::{AddressId, CouponCode, CustomerId, OrderId, Sku, TenantId, UserId, VendorId};
-use oms_domain::order::{Order, OrderStatus};
+use oms_domain::catalog::{
+    Coupon, Customer, CustomerAddress, Offer, Product, ShippingOptionRule, UserAuthorization,
+    Vendor,
+};
+use oms_domain::ids::{
+    AddressId, CouponCode, CustomerId, OrderId, Sku, TenantId, UserId, VendorId,
+};
 use oms_domain::order::events::OrderEvent;
+use oms_domain::order::{Order, OrderStatus};
 use oms_domain::pricing::CouponUsage;
 
 use crate::records::{IdempotencyKey, IdempotencyRecord, PaymentRecord, TenantConfig};
@@ -26,11 +31,20 @@ pub struct StoreFault {
 
 impl StoreFault {
     pub fn new(message: impl Into<String>) -> Self {
-        StoreFault { message: message.into(), source: None }
+        StoreFault {
+            message: message.into(),
+            source: None,
+        }
     }
 
-    pub fn with_source(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        StoreFault { message: message.into(), source: Some(Box::new(source)) }
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreFault {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
     }
 }
 
@@ -174,7 +188,11 @@ impl CatalogView {
     }
 
     pub fn usage(&self, code: &CouponCode) -> CouponUsage {
-        self.coupon_usage.iter().find(|(c, _)| c == code).map(|(_, u)| *u).unwrap_or_default()
+        self.coupon_usage
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, u)| *u)
+            .unwrap_or_default()
     }
 }
 
@@ -244,45 +262,93 @@ pub enum SnapshotWrite {
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
     /// One GetItem.
-    async fn get_order(&self, tenant: &TenantId, id: &OrderId) -> Result<Option<Order>, StoreFault>;
+    async fn get_order(&self, tenant: &TenantId, id: &OrderId)
+        -> Result<Option<Order>, StoreFault>;
     /// One BatchGetItem: the order, the tenant config, and as requested the idempotency record,
     /// the payment recorded for a transaction id and the caller's UserAuthorization.
-    async fn load_order(&self, tenant: &TenantId, request: &OrderLoadRequest<'_>) -> Result<OrderLoad, StoreFault>;
+    async fn load_order(
+        &self,
+        tenant: &TenantId,
+        request: &OrderLoadRequest<'_>,
+    ) -> Result<OrderLoad, StoreFault>;
     /// One TransactWriteItems.
     async fn commit(&self, tenant: &TenantId, commit: OrderCommit) -> Result<(), CommitError>;
     /// One Query.
-    async fn list_orders(&self, tenant: &TenantId, query: &OrderQuery) -> Result<OrderPage, ListError>;
+    async fn list_orders(
+        &self,
+        tenant: &TenantId,
+        query: &OrderQuery,
+    ) -> Result<OrderPage, ListError>;
 }
 
 /// Snapshots checkout decides from.
 #[async_trait]
 pub trait CatalogRepository: Send + Sync {
     /// One BatchGetItem (chunked by the store only past 100 keys).
-    async fn load_catalog(&self, tenant: &TenantId, request: &CatalogRequest) -> Result<CatalogView, StoreFault>;
-    async fn list_customer_addresses(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Vec<CustomerAddress>, StoreFault>;
-    async fn get_user_authorization(&self, tenant: &TenantId, user: &UserId) -> Result<Option<UserAuthorization>, StoreFault>;
-    async fn get_customer(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Option<Customer>, StoreFault>;
+    async fn load_catalog(
+        &self,
+        tenant: &TenantId,
+        request: &CatalogRequest,
+    ) -> Result<CatalogView, StoreFault>;
+    async fn list_customer_addresses(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Vec<CustomerAddress>, StoreFault>;
+    async fn get_user_authorization(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<UserAuthorization>, StoreFault>;
+    async fn get_customer(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Option<Customer>, StoreFault>;
 }
 
 /// Writes from snapshot sync, identity and payment events.
 #[async_trait]
 pub trait SyncRepository: Send + Sync {
     /// Applies the snapshot only if `version` is newer than the stored one.
-    async fn apply_snapshot(&self, tenant: &TenantId, write: SnapshotWrite, version: u64) -> Result<ApplyOutcome, StoreFault>;
+    async fn apply_snapshot(
+        &self,
+        tenant: &TenantId,
+        write: SnapshotWrite,
+        version: u64,
+    ) -> Result<ApplyOutcome, StoreFault>;
     /// Records a webhook event id (or legacy signature); false when it was already recorded.
-    async fn record_event_id(&self, tenant: &TenantId, event_id: &str, expires_at: DateTime<Utc>) -> Result<bool, StoreFault>;
+    async fn record_event_id(
+        &self,
+        tenant: &TenantId,
+        event_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreFault>;
     /// syncUser / `user.logged_in`: refreshes the customer snapshot (keeping its source version,
     /// so upstream events stay ordered) and creates the UserAuthorization if none exists.
     /// Returns the UserAuthorization now stored.
-    async fn refresh_user(&self, tenant: &TenantId, customer: Customer, authorization: UserAuthorization) -> Result<UserAuthorization, StoreFault>;
+    async fn refresh_user(
+        &self,
+        tenant: &TenantId,
+        customer: Customer,
+        authorization: UserAuthorization,
+    ) -> Result<UserAuthorization, StoreFault>;
     /// Records a payment from the provider's signed event (newer versions replace older ones).
-    async fn record_payment(&self, tenant: &TenantId, payment: PaymentRecord, version: u64) -> Result<ApplyOutcome, StoreFault>;
+    async fn record_payment(
+        &self,
+        tenant: &TenantId,
+        payment: PaymentRecord,
+        version: u64,
+    ) -> Result<ApplyOutcome, StoreFault>;
 }
 
 /// Tenant configuration.
 #[async_trait]
 pub trait TenantRepository: Send + Sync {
-    async fn get_tenant_config(&self, tenant: &TenantId) -> Result<Option<TenantConfig>, StoreFault>;
+    async fn get_tenant_config(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<TenantConfig>, StoreFault>;
     async fn put_tenant_config(&self, config: &TenantConfig) -> Result<(), StoreFault>;
 }
 

@@ -24,7 +24,11 @@ pub struct IdempotencyKey {
 
 impl IdempotencyKey {
     pub fn new(sub: &str, operation: &str, client_key: &str) -> Self {
-        IdempotencyKey { sub: sub.to_string(), operation: operation.to_string(), key_hash: sha256_hex(client_key.as_bytes()) }
+        IdempotencyKey {
+            sub: sub.to_string(),
+            operation: operation.to_string(),
+            key_hash: sha256_hex(client_key.as_bytes()),
+        }
     }
 }
 
@@ -112,6 +116,8 @@ impl TenantConfig {
     }
 
     pub fn tax_table(&self) -> TaxTable {
-        self.tax_table.clone().unwrap_or_else(TaxTable::default_rules)
+        self.tax_table
+            .clone()
+            .unwrap_or_else(TaxTable::default_rules)
     }
 }

@@ -41,7 +41,14 @@ pub struct ImportArgs {
 fn csv_kind(raw: &str) -> Result<Kind> {
     let kind = Kind::from_route(raw).with_context(|| format!("unknown kind '{raw}'"))?;
     if !kind.has_csv_template() {
-        bail!("kind '{raw}' has no CSV import (use one of: {})", Kind::CSV.iter().map(Kind::route).collect::<Vec<_>>().join(", "));
+        bail!(
+            "kind '{raw}' has no CSV import (use one of: {})",
+            Kind::CSV
+                .iter()
+                .map(Kind::route)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     Ok(kind)
 }
@@ -74,19 +81,36 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
         None
     };
     let version = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
-    let options = ImportOptions { dry_run: args.dry_run, default_version: version };
+    let options = ImportOptions {
+        dry_run: args.dry_run,
+        default_version: version,
+    };
     let mut progress = |p: oms_webhooks::ImportProgress| {
         if let Some(bar) = &bar {
             bar.set_position(p.bytes_read);
             bar.set_message(format!("{} rows, {} errors", p.rows, p.invalid));
         }
     };
-    let report = import_csv(store.as_ref(), &tenant, kind, BufReader::new(input), options, &mut progress).await?;
+    let report = import_csv(
+        store.as_ref(),
+        &tenant,
+        kind,
+        BufReader::new(input),
+        options,
+        &mut progress,
+    )
+    .await?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     for e in &report.errors {
-        eprintln!("line {}, column {}: {} {}", e.line, e.column.as_deref().unwrap_or("-"), e.code.as_str(), e.message);
+        eprintln!(
+            "line {}, column {}: {} {}",
+            e.line,
+            e.column.as_deref().unwrap_or("-"),
+            e.code.as_str(),
+            e.message
+        );
     }
     if let Some(path) = &args.errors_csv {
         let out = File::create(path).with_context(|| format!("creating {}", path.display()))?;
@@ -98,7 +122,17 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
         report.rows,
         report.applied,
         report.stale,
-        report.errors.len()
+        report.invalid
     );
-    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    if report.invalid > report.errors.len() as u64 {
+        eprintln!(
+            "(only the first {} row errors are listed)",
+            report.errors.len()
+        );
+    }
+    Ok(if report.invalid == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

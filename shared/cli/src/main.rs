@@ -9,7 +9,11 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "oms", version, about = "Multi-tenant Order Management System: local server and tools.")]
+#[command(
+    name = "oms",
+    version,
+    about = "Multi-tenant Order Management System: local server and tools."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +42,10 @@ enum TenantCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -47,11 +54,15 @@ fn main() -> std::process::ExitCode {
     };
     let result: Result<std::process::ExitCode> = runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => serve::run(args).await.map(|()| std::process::ExitCode::SUCCESS),
+            Command::Serve(args) => serve::run(args)
+                .await
+                .map(|()| std::process::ExitCode::SUCCESS),
             Command::Token(args) => token::run(args).map(|()| std::process::ExitCode::SUCCESS),
-            Command::Tenant { command: TenantCommand::Put(args) } => {
-                token::tenant_put(args).await.map(|()| std::process::ExitCode::SUCCESS)
-            }
+            Command::Tenant {
+                command: TenantCommand::Put(args),
+            } => token::tenant_put(args)
+                .await
+                .map(|()| std::process::ExitCode::SUCCESS),
             Command::Import(args) => import::run(args).await,
         }
     });

@@ -12,9 +12,9 @@ use oms_domain::auth::Role;
 use oms_graphql::SchemaOptions;
 use oms_server::app::{compose, in_process_queue, Components};
 
-use oms_server::demo;
 use crate::stores::StoreArgs;
 use crate::token::{dev_secret, issue};
+use oms_server::demo;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -33,14 +33,19 @@ pub struct ServeArgs {
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("OMS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     init_logs();
     let store = args.store.open().await?;
     if args.demo {
-        demo::seed(store.as_ref()).await.context("seeding the demo tenant")?;
+        demo::seed(store.as_ref())
+            .await
+            .context("seeding the demo tenant")?;
     }
 
     let (auth_config, generated) = match AuthConfig::from_env()? {
@@ -60,16 +65,27 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let app = compose(Components {
         store: store.clone(),
         clock: Arc::new(SystemClock),
-        payments: Arc::new(oms_payments::ProviderGateway::new(oms_payments::ProviderSettings::default()).context("payment providers")?),
+        payments: Arc::new(
+            oms_payments::ProviderGateway::new(oms_payments::ProviderSettings::default())
+                .context("payment providers")?,
+        ),
         queue,
         authenticator,
-        options: SchemaOptions { introspection: !args.no_introspection, ..SchemaOptions::default() },
+        options: SchemaOptions {
+            introspection: !args.no_introspection,
+            ..SchemaOptions::default()
+        },
     });
 
-    let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
     let local = listener.local_addr()?;
     print_banner(&args, local, &auth_config, generated)?;
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.context("serving")?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving")?;
     println!("oms stopped");
     Ok(())
 }
@@ -78,24 +94,54 @@ async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn print_banner(args: &ServeArgs, addr: SocketAddr, config: &AuthConfig, generated: bool) -> Result<()> {
+fn print_banner(
+    args: &ServeArgs,
+    addr: SocketAddr,
+    config: &AuthConfig,
+    generated: bool,
+) -> Result<()> {
     println!("oms serving on http://{addr} ({})", args.store.describe());
     println!("  GraphQL   POST http://{addr}/graphql   (GraphiQL: open it in a browser)");
     println!("  webhooks  POST http://{addr}/webhooks/{{tenant}}/{{kind}}");
     println!("  health    GET  http://{addr}/healthz");
     if generated {
-        println!("  auth      development HS256 tokens (secret kept in {})", args.store.data_dir.join("dev-jwt-secret").display());
+        println!(
+            "  auth      development HS256 tokens (secret kept in {})",
+            args.store.data_dir.join("dev-jwt-secret").display()
+        );
     }
     if args.demo && config.is_dev() {
         let day = Duration::from_secs(86_400);
-        let customer = issue(config, demo::TENANT, demo::CUSTOMER, &[Role::Customer], None, day)?;
-        let vendor = issue(config, demo::TENANT, demo::VENDOR_USER, &[Role::Vendor], Some(demo::VENDOR), day)?;
+        let customer = issue(
+            config,
+            demo::TENANT,
+            demo::CUSTOMER,
+            &[Role::Customer],
+            None,
+            day,
+        )?;
+        let vendor = issue(
+            config,
+            demo::TENANT,
+            demo::VENDOR_USER,
+            &[Role::Vendor],
+            Some(demo::VENDOR),
+            day,
+        )?;
         println!();
-        println!("demo tenant '{}' is ready (vendor {}, coupon WELCOME10). Tokens valid 24 h:", demo::TENANT, demo::VENDOR);
+        println!(
+            "demo tenant '{}' is ready (vendor {}, coupon WELCOME10). Tokens valid 24 h:",
+            demo::TENANT,
+            demo::VENDOR
+        );
         println!("export CUSTOMER_TOKEN={customer}");
         println!("export VENDOR_TOKEN={vendor}");
         println!("export OMS=http://{addr}/graphql");
-        println!("(webhook secret of tenant '{}': {})", demo::TENANT, demo::WEBHOOK_SECRET);
+        println!(
+            "(webhook secret of tenant '{}': {})",
+            demo::TENANT,
+            demo::WEBHOOK_SECRET
+        );
     }
     Ok(())
 }

@@ -32,9 +32,16 @@ impl StoreArgs {
             Some(table) => {
                 let client = oms_store::client_from_env(self.dynamodb_endpoint.clone()).await;
                 if self.create_table {
-                    let exists = client.describe_table().table_name(table).send().await.is_ok();
+                    let exists = client
+                        .describe_table()
+                        .table_name(table)
+                        .send()
+                        .await
+                        .is_ok();
                     if !exists {
-                        oms_store::create_table(&client, table).await.context("creating the DynamoDB table")?;
+                        oms_store::create_table(&client, table)
+                            .await
+                            .context("creating the DynamoDB table")?;
                     }
                 }
                 Ok(Arc::new(DynamoStore::new(&client, table.clone())))
@@ -43,7 +50,8 @@ impl StoreArgs {
                 std::fs::create_dir_all(&self.data_dir)
                     .with_context(|| format!("creating {}", self.data_dir.display()))?;
                 let path = self.data_dir.join("oms.sqlite");
-                let store = SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
+                let store = SqliteStore::open(&path)
+                    .with_context(|| format!("opening {}", path.display()))?;
                 Ok(Arc::new(store))
             }
         }

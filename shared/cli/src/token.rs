@@ -92,11 +92,25 @@ pub fn parse_roles(raw: &[String]) -> Result<Vec<Role>> {
 }
 
 /// A dev token accepted by the `oms serve` that uses `config`.
-pub fn issue(config: &AuthConfig, tenant: &str, sub: &str, roles: &[Role], vendor: Option<&str>, ttl: Duration) -> Result<String> {
+pub fn issue(
+    config: &AuthConfig,
+    tenant: &str,
+    sub: &str,
+    roles: &[Role],
+    vendor: Option<&str>,
+    ttl: Duration,
+) -> Result<String> {
     let tenant = TenantId::new(tenant)?;
     let sub = CustomerId::new(sub)?;
     let vendor = vendor.map(VendorId::new).transpose()?;
-    Ok(config.issue_dev_token(&tenant, &sub, roles, vendor.as_ref(), ttl, chrono::Utc::now())?)
+    Ok(config.issue_dev_token(
+        &tenant,
+        &sub,
+        roles,
+        vendor.as_ref(),
+        ttl,
+        chrono::Utc::now(),
+    )?)
 }
 
 pub fn run(args: TokenArgs) -> Result<()> {
@@ -111,7 +125,14 @@ pub fn run(args: TokenArgs) -> Result<()> {
         config = config.with_audience(aud);
     }
     let roles = parse_roles(&args.roles)?;
-    let token = issue(&config, &args.tenant, &args.sub, &roles, args.vendor_id.as_deref(), parse_ttl(&args.ttl)?)?;
+    let token = issue(
+        &config,
+        &args.tenant,
+        &args.sub,
+        &roles,
+        args.vendor_id.as_deref(),
+        parse_ttl(&args.ttl)?,
+    )?;
     println!("{token}");
     Ok(())
 }
@@ -135,7 +156,10 @@ pub async fn tenant_put(args: TenantPutArgs) -> Result<()> {
         bail!("webhook secrets must be at least 8 characters");
     }
     let store = args.store.open().await?;
-    let mut config = store.get_tenant_config(&tenant).await?.unwrap_or_else(|| TenantConfig::new(tenant.clone()));
+    let mut config = store
+        .get_tenant_config(&tenant)
+        .await?
+        .unwrap_or_else(|| TenantConfig::new(tenant.clone()));
     config.webhook_secrets = args.webhook_secrets.clone();
     config.legacy_wss = args.legacy_wss;
     config.signature_scheme = SignatureScheme::Oms;
@@ -144,7 +168,11 @@ pub async fn tenant_put(args: TenantPutArgs) -> Result<()> {
         "tenant {tenant} saved in the {} ({} webhook secret(s){})",
         args.store.describe(),
         config.webhook_secrets.len(),
-        if config.legacy_wss { ", legacy wss senders accepted" } else { "" }
+        if config.legacy_wss {
+            ", legacy wss senders accepted"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

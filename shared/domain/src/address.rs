@@ -8,31 +8,102 @@ use crate::error::{DomainError, ErrorCode};
 
 /// ISO 3166-1 alpha-2 codes with English short names. Inputs may use either; we store the code.
 const COUNTRIES: &[(&str, &str)] = &[
-    ("AE", "United Arab Emirates"), ("AR", "Argentina"), ("AT", "Austria"), ("AU", "Australia"),
-    ("BD", "Bangladesh"), ("BE", "Belgium"), ("BG", "Bulgaria"), ("BH", "Bahrain"),
-    ("BN", "Brunei"), ("BR", "Brazil"), ("CA", "Canada"), ("CH", "Switzerland"), ("CL", "Chile"),
-    ("CN", "China"), ("CO", "Colombia"), ("CY", "Cyprus"), ("CZ", "Czechia"), ("DE", "Germany"),
-    ("DK", "Denmark"), ("EE", "Estonia"), ("EG", "Egypt"), ("ES", "Spain"), ("FI", "Finland"),
-    ("FR", "France"), ("GB", "United Kingdom"), ("GR", "Greece"), ("HK", "Hong Kong"),
-    ("HR", "Croatia"), ("HU", "Hungary"), ("ID", "Indonesia"), ("IE", "Ireland"), ("IL", "Israel"),
-    ("IN", "India"), ("IQ", "Iraq"), ("IS", "Iceland"), ("IT", "Italy"), ("JO", "Jordan"),
-    ("JP", "Japan"), ("KE", "Kenya"), ("KH", "Cambodia"), ("KR", "South Korea"), ("KW", "Kuwait"),
-    ("LA", "Laos"), ("LK", "Sri Lanka"), ("LT", "Lithuania"), ("LU", "Luxembourg"), ("LV", "Latvia"),
-    ("MA", "Morocco"), ("MM", "Myanmar"), ("MO", "Macao"), ("MT", "Malta"), ("MX", "Mexico"),
-    ("MY", "Malaysia"), ("NG", "Nigeria"), ("NL", "Netherlands"), ("NO", "Norway"), ("NP", "Nepal"),
-    ("NZ", "New Zealand"), ("OM", "Oman"), ("PE", "Peru"), ("PH", "Philippines"), ("PK", "Pakistan"),
-    ("PL", "Poland"), ("PT", "Portugal"), ("QA", "Qatar"), ("RO", "Romania"), ("RS", "Serbia"),
-    ("SA", "Saudi Arabia"), ("SE", "Sweden"), ("SG", "Singapore"), ("SI", "Slovenia"),
-    ("SK", "Slovakia"), ("TH", "Thailand"), ("TN", "Tunisia"), ("TR", "Turkey"), ("TW", "Taiwan"),
-    ("UA", "Ukraine"), ("UG", "Uganda"), ("US", "United States"), ("UY", "Uruguay"),
-    ("VN", "Vietnam"), ("ZA", "South Africa"),
+    ("AE", "United Arab Emirates"),
+    ("AR", "Argentina"),
+    ("AT", "Austria"),
+    ("AU", "Australia"),
+    ("BD", "Bangladesh"),
+    ("BE", "Belgium"),
+    ("BG", "Bulgaria"),
+    ("BH", "Bahrain"),
+    ("BN", "Brunei"),
+    ("BR", "Brazil"),
+    ("CA", "Canada"),
+    ("CH", "Switzerland"),
+    ("CL", "Chile"),
+    ("CN", "China"),
+    ("CO", "Colombia"),
+    ("CY", "Cyprus"),
+    ("CZ", "Czechia"),
+    ("DE", "Germany"),
+    ("DK", "Denmark"),
+    ("EE", "Estonia"),
+    ("EG", "Egypt"),
+    ("ES", "Spain"),
+    ("FI", "Finland"),
+    ("FR", "France"),
+    ("GB", "United Kingdom"),
+    ("GR", "Greece"),
+    ("HK", "Hong Kong"),
+    ("HR", "Croatia"),
+    ("HU", "Hungary"),
+    ("ID", "Indonesia"),
+    ("IE", "Ireland"),
+    ("IL", "Israel"),
+    ("IN", "India"),
+    ("IQ", "Iraq"),
+    ("IS", "Iceland"),
+    ("IT", "Italy"),
+    ("JO", "Jordan"),
+    ("JP", "Japan"),
+    ("KE", "Kenya"),
+    ("KH", "Cambodia"),
+    ("KR", "South Korea"),
+    ("KW", "Kuwait"),
+    ("LA", "Laos"),
+    ("LK", "Sri Lanka"),
+    ("LT", "Lithuania"),
+    ("LU", "Luxembourg"),
+    ("LV", "Latvia"),
+    ("MA", "Morocco"),
+    ("MM", "Myanmar"),
+    ("MO", "Macao"),
+    ("MT", "Malta"),
+    ("MX", "Mexico"),
+    ("MY", "Malaysia"),
+    ("NG", "Nigeria"),
+    ("NL", "Netherlands"),
+    ("NO", "Norway"),
+    ("NP", "Nepal"),
+    ("NZ", "New Zealand"),
+    ("OM", "Oman"),
+    ("PE", "Peru"),
+    ("PH", "Philippines"),
+    ("PK", "Pakistan"),
+    ("PL", "Poland"),
+    ("PT", "Portugal"),
+    ("QA", "Qatar"),
+    ("RO", "Romania"),
+    ("RS", "Serbia"),
+    ("SA", "Saudi Arabia"),
+    ("SE", "Sweden"),
+    ("SG", "Singapore"),
+    ("SI", "Slovenia"),
+    ("SK", "Slovakia"),
+    ("TH", "Thailand"),
+    ("TN", "Tunisia"),
+    ("TR", "Turkey"),
+    ("TW", "Taiwan"),
+    ("UA", "Ukraine"),
+    ("UG", "Uganda"),
+    ("US", "United States"),
+    ("UY", "Uruguay"),
+    ("VN", "Vietnam"),
+    ("ZA", "South Africa"),
 ];
 
 /// Aliases seen in the wild for the same countries.
 const ALIASES: &[(&str, &str)] = &[
-    ("United States of America", "US"), ("USA", "US"), ("UK", "GB"), ("Great Britain", "GB"),
-    ("Korea", "KR"), ("Republic of Korea", "KR"), ("Viet Nam", "VN"), ("Czech Republic", "CZ"),
-    ("Türkiye", "TR"), ("Brunei Darussalam", "BN"),
+    ("United States of America", "US"),
+    ("USA", "US"),
+    ("UK", "GB"),
+    ("Great Britain", "GB"),
+    ("Korea", "KR"),
+    ("Republic of Korea", "KR"),
+    ("Viet Nam", "VN"),
+    ("Czech Republic", "CZ"),
+    ("Türkiye", "TR"),
+    ("Brunei Darussalam", "BN"),
 ];
 
 /// An ISO 3166-1 alpha-2 country code.
@@ -48,7 +119,12 @@ impl Country {
             .iter()
             .find(|(code, name)| code.eq_ignore_ascii_case(s) || name.eq_ignore_ascii_case(s))
             .map(|(code, _)| *code)
-            .or_else(|| ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(s)).map(|(_, c)| *c));
+            .or_else(|| {
+                ALIASES
+                    .iter()
+                    .find(|(a, _)| a.eq_ignore_ascii_case(s))
+                    .map(|(_, c)| *c)
+            });
         match code.map(str::as_bytes) {
             Some([a, b]) => Ok(Country([*a, *b])),
             _ => Err(DomainError::new(
@@ -96,20 +172,40 @@ const MAX_FIELD: usize = 200;
 
 impl Address {
     /// Validates and normalises (trims; empty state becomes None; country to its code).
-    pub fn new(street: &str, city: &str, state: Option<&str>, postal: &str, country: &str) -> Result<Self, DomainError> {
+    pub fn new(
+        street: &str,
+        city: &str,
+        state: Option<&str>,
+        postal: &str,
+        country: &str,
+    ) -> Result<Self, DomainError> {
         let required = |name: &str, v: &str| -> Result<String, DomainError> {
             let t = v.trim();
             if t.is_empty() {
-                return Err(DomainError::new(ErrorCode::InvalidInput, format!("Address {name} must not be empty.")).at([name]));
+                return Err(DomainError::new(
+                    ErrorCode::InvalidInput,
+                    format!("Address {name} must not be empty."),
+                )
+                .at([name]));
             }
             if t.len() > MAX_FIELD {
-                return Err(DomainError::new(ErrorCode::InvalidInput, format!("Address {name} is too long.")).at([name]));
+                return Err(DomainError::new(
+                    ErrorCode::InvalidInput,
+                    format!("Address {name} is too long."),
+                )
+                .at([name]));
             }
             Ok(t.to_string())
         };
-        let state = state.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let state = state
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         if state.as_ref().is_some_and(|s| s.len() > MAX_FIELD) {
-            return Err(DomainError::new(ErrorCode::InvalidInput, "Address state is too long.").at(["state"]));
+            return Err(
+                DomainError::new(ErrorCode::InvalidInput, "Address state is too long.")
+                    .at(["state"]),
+            );
         }
         Ok(Address {
             street: required("street", street)?,
@@ -127,10 +223,22 @@ mod tests {
 
     #[test]
     fn countries_accept_codes_and_english_names() {
-        assert_eq!(Country::parse("Singapore").map(|c| c.to_string()).ok(), Some("SG".into()));
-        assert_eq!(Country::parse("sg").map(|c| c.to_string()).ok(), Some("SG".into()));
-        assert_eq!(Country::parse("united states").map(|c| c.to_string()).ok(), Some("US".into()));
-        assert_eq!(Country::parse("USA").map(|c| c.to_string()).ok(), Some("US".into()));
+        assert_eq!(
+            Country::parse("Singapore").map(|c| c.to_string()).ok(),
+            Some("SG".into())
+        );
+        assert_eq!(
+            Country::parse("sg").map(|c| c.to_string()).ok(),
+            Some("SG".into())
+        );
+        assert_eq!(
+            Country::parse("united states").map(|c| c.to_string()).ok(),
+            Some("US".into())
+        );
+        assert_eq!(
+            Country::parse("USA").map(|c| c.to_string()).ok(),
+            Some("US".into())
+        );
         assert!(Country::parse("Atlantis").is_err());
     }
 

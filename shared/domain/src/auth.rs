@@ -66,12 +66,20 @@ pub fn resolve_principal(
     let vendor_id = if roles.contains(&Role::Vendor) {
         token_vendor_id
             .cloned()
-            .or_else(|| authorization.filter(|a| a.is_active).and_then(|a| a.vendor_id.clone()))
+            .or_else(|| {
+                authorization
+                    .filter(|a| a.is_active)
+                    .and_then(|a| a.vendor_id.clone())
+            })
             .or_else(|| VendorId::new(sub.as_str()).ok())
     } else {
         None
     };
-    Principal { roles, customer_id: sub.clone(), vendor_id }
+    Principal {
+        roles,
+        customer_id: sub.clone(),
+        vendor_id,
+    }
 }
 
 #[cfg(test)]

@@ -101,7 +101,11 @@ pub struct DomainError {
 
 impl DomainError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        DomainError { code, message: message.into(), field: None }
+        DomainError {
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
 
     /// Attaches the input path, e.g. `["items", "0", "quantity"]`.

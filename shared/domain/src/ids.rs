@@ -12,7 +12,10 @@ const MAX_ID_LEN: usize = 128;
 fn validate(kind: &str, raw: &str) -> Result<String, DomainError> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err(DomainError::new(ErrorCode::InvalidInput, format!("{kind} must not be empty.")));
+        return Err(DomainError::new(
+            ErrorCode::InvalidInput,
+            format!("{kind} must not be empty."),
+        ));
     }
     if s.len() > MAX_ID_LEN {
         return Err(DomainError::new(
@@ -89,7 +92,10 @@ impl CouponCode {
     pub fn new(raw: &str) -> Result<Self, DomainError> {
         let s = validate("Coupon code", raw)?;
         if s.len() > 64 {
-            return Err(DomainError::new(ErrorCode::InvalidInput, "Coupon code must be at most 64 characters."));
+            return Err(DomainError::new(
+                ErrorCode::InvalidInput,
+                "Coupon code must be at most 64 characters.",
+            ));
         }
         Ok(CouponCode(s.to_uppercase()))
     }
@@ -123,7 +129,10 @@ mod tests {
 
     #[test]
     fn ids_are_trimmed_and_refuse_key_separators() {
-        assert_eq!(OrderId::new("  ORD-1 ").map(|i| i.to_string()).ok(), Some("ORD-1".into()));
+        assert_eq!(
+            OrderId::new("  ORD-1 ").map(|i| i.to_string()).ok(),
+            Some("ORD-1".into())
+        );
         assert!(OrderId::new("").is_err());
         assert!(OrderId::new("   ").is_err());
         assert!(TenantId::new("t#1").is_err());
@@ -133,7 +142,10 @@ mod tests {
 
     #[test]
     fn coupon_codes_are_case_insensitive() {
-        assert_eq!(CouponCode::new("welcome10").ok(), CouponCode::new("WELCOME10").ok());
+        assert_eq!(
+            CouponCode::new("welcome10").ok(),
+            CouponCode::new("WELCOME10").ok()
+        );
         assert!(CouponCode::new(&"A".repeat(65)).is_err());
     }
 }

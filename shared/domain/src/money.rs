@@ -17,13 +17,50 @@ pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
 
 /// ISO-4217 currencies we accept, with their minor-unit exponent.
 const CURRENCIES: &[(&str, u32)] = &[
-    ("AED", 2), ("AUD", 2), ("BHD", 3), ("BRL", 2), ("CAD", 2), ("CHF", 2), ("CLP", 0),
-    ("CNY", 2), ("CZK", 2), ("DKK", 2), ("EUR", 2), ("GBP", 2), ("HKD", 2), ("HUF", 2),
-    ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("ISK", 0), ("JOD", 3), ("JPY", 0),
-    ("KRW", 0), ("KWD", 3), ("LYD", 3), ("MXN", 2), ("MYR", 2), ("NOK", 2), ("NZD", 2),
-    ("OMR", 3), ("PHP", 2), ("PLN", 2), ("SAR", 2), ("SEK", 2), ("SGD", 2), ("THB", 2),
-    ("TND", 3), ("TRY", 2), ("TWD", 2), ("UGX", 0), ("USD", 2), ("VND", 0), ("XAF", 0),
-    ("XOF", 0), ("ZAR", 2),
+    ("AED", 2),
+    ("AUD", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("LYD", 3),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("VND", 0),
+    ("XAF", 0),
+    ("XOF", 0),
+    ("ZAR", 2),
 ];
 
 /// An ISO-4217 currency code that we know the minor-unit exponent of.
@@ -42,10 +79,16 @@ impl Currency {
             .find(|(c, _)| *c == upper)
             .and_then(|(c, exponent)| {
                 let b = c.as_bytes();
-                Some(Currency { code: [*b.first()?, *b.get(1)?, *b.get(2)?], exponent: *exponent })
+                Some(Currency {
+                    code: [*b.first()?, *b.get(1)?, *b.get(2)?],
+                    exponent: *exponent,
+                })
             })
             .ok_or_else(|| {
-                DomainError::new(ErrorCode::InvalidInput, format!("Unsupported currency '{code}'."))
+                DomainError::new(
+                    ErrorCode::InvalidInput,
+                    format!("Unsupported currency '{code}'."),
+                )
             })
     }
 
@@ -60,10 +103,22 @@ impl Currency {
         self.exponent
     }
 
-    pub const SGD: Currency = Currency { code: *b"SGD", exponent: 2 };
-    pub const USD: Currency = Currency { code: *b"USD", exponent: 2 };
-    pub const JPY: Currency = Currency { code: *b"JPY", exponent: 0 };
-    pub const KWD: Currency = Currency { code: *b"KWD", exponent: 3 };
+    pub const SGD: Currency = Currency {
+        code: *b"SGD",
+        exponent: 2,
+    };
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        exponent: 2,
+    };
+    pub const JPY: Currency = Currency {
+        code: *b"JPY",
+        exponent: 0,
+    };
+    pub const KWD: Currency = Currency {
+        code: *b"KWD",
+        exponent: 3,
+    };
 }
 
 impl fmt::Display for Currency {
@@ -141,7 +196,10 @@ impl Money {
             .parse::<Decimal>()
             .or_else(|_| Decimal::from_scientific(text))
             .map_err(|_| {
-                DomainError::new(ErrorCode::InvalidInput, format!("'{amount}' is not a decimal amount."))
+                DomainError::new(
+                    ErrorCode::InvalidInput,
+                    format!("'{amount}' is not a decimal amount."),
+                )
             })?;
         Self::from_decimal_exact(d, currency)
     }
@@ -149,7 +207,10 @@ impl Money {
     /// Converts an exact decimal in major units; refuses negatives and sub-minor-unit precision.
     pub fn from_decimal_exact(d: Decimal, currency: Currency) -> Result<Self, DomainError> {
         if d.is_sign_negative() && !d.is_zero() {
-            return Err(DomainError::new(ErrorCode::InvalidInput, "Amount must not be negative."));
+            return Err(DomainError::new(
+                ErrorCode::InvalidInput,
+                "Amount must not be negative.",
+            ));
         }
         let normalized = d.normalize();
         if normalized.scale() > currency.exponent() {
@@ -162,7 +223,10 @@ impl Money {
                 ),
             ));
         }
-        Ok(Money { minor: round_minor(normalized, currency)?, currency })
+        Ok(Money {
+            minor: round_minor(normalized, currency)?,
+            currency,
+        })
     }
 
     /// Parses a JSON value that is either a number or a decimal string.
@@ -172,7 +236,10 @@ impl Money {
             // serde_json prints the number exactly as written (no float round trip) for integers
             // and for decimals we re-parse its shortest text form.
             serde_json::Value::Number(n) => Self::parse(&n.to_string(), currency),
-            _ => Err(DomainError::new(ErrorCode::InvalidInput, "Amount must be a decimal string or number.")),
+            _ => Err(DomainError::new(
+                ErrorCode::InvalidInput,
+                "Amount must be a decimal string or number.",
+            )),
         }
     }
 
@@ -190,36 +257,58 @@ impl Money {
     pub fn checked_add(&self, other: &Money) -> Result<Money, DomainError> {
         self.same_currency(other)?;
         let minor = self.minor.checked_add(other.minor).ok_or_else(overflow)?;
-        Ok(Money { minor, currency: self.currency })
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     pub fn checked_sub(&self, other: &Money) -> Result<Money, DomainError> {
         self.same_currency(other)?;
         let minor = self.minor.checked_sub(other.minor).ok_or_else(overflow)?;
-        Ok(Money { minor, currency: self.currency })
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     /// `self - other`, but never below zero.
     pub fn saturating_sub(&self, other: &Money) -> Result<Money, DomainError> {
         self.same_currency(other)?;
         let minor = self.minor.saturating_sub(other.minor).max(0);
-        Ok(Money { minor, currency: self.currency })
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     pub fn checked_mul_qty(&self, qty: u32) -> Result<Money, DomainError> {
-        let minor = self.minor.checked_mul(i64::from(qty)).ok_or_else(overflow)?;
-        Ok(Money { minor, currency: self.currency })
+        let minor = self
+            .minor
+            .checked_mul(i64::from(qty))
+            .ok_or_else(overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     /// Multiplies by an exact decimal factor (a rate, a weight) and rounds once with [`ROUNDING`].
     pub fn mul_decimal_rounded(&self, factor: Decimal) -> Result<Money, DomainError> {
         let major = self.to_decimal().checked_mul(factor).ok_or_else(overflow)?;
-        Ok(Money { minor: round_minor(major, self.currency)?, currency: self.currency })
+        Ok(Money {
+            minor: round_minor(major, self.currency)?,
+            currency: self.currency,
+        })
     }
 
     pub fn min(self, other: Money) -> Result<Money, DomainError> {
         self.same_currency(&other)?;
-        Ok(if self.minor <= other.minor { self } else { other })
+        Ok(if self.minor <= other.minor {
+            self
+        } else {
+            other
+        })
     }
 
     /// Compares two amounts of the same currency.
@@ -234,8 +323,13 @@ impl Money {
     }
 
     /// Sums amounts of one currency; an empty iterator is zero in `currency`.
-    pub fn sum<'a>(currency: Currency, items: impl IntoIterator<Item = &'a Money>) -> Result<Money, DomainError> {
-        items.into_iter().try_fold(Money::zero(currency), |acc, m| acc.checked_add(m))
+    pub fn sum<'a>(
+        currency: Currency,
+        items: impl IntoIterator<Item = &'a Money>,
+    ) -> Result<Money, DomainError> {
+        items
+            .into_iter()
+            .try_fold(Money::zero(currency), |acc, m| acc.checked_add(m))
     }
 }
 
@@ -267,18 +361,36 @@ mod tests {
 
     #[test]
     fn amounts_format_at_the_currency_scale() {
-        assert_eq!(Money::from_minor(1250, Currency::SGD).amount_string(), "12.50");
-        assert_eq!(Money::from_minor(1250, Currency::JPY).amount_string(), "1250");
-        assert_eq!(Money::from_minor(1500, Currency::KWD).amount_string(), "1.500");
+        assert_eq!(
+            Money::from_minor(1250, Currency::SGD).amount_string(),
+            "12.50"
+        );
+        assert_eq!(
+            Money::from_minor(1250, Currency::JPY).amount_string(),
+            "1250"
+        );
+        assert_eq!(
+            Money::from_minor(1500, Currency::KWD).amount_string(),
+            "1.500"
+        );
         assert_eq!(Money::from_minor(5, Currency::SGD).amount_string(), "0.05");
         assert_eq!(Money::zero(Currency::SGD).amount_string(), "0.00");
     }
 
     #[test]
     fn parsing_accepts_trailing_zeros_but_never_rounds_silently() {
-        assert_eq!(Money::parse("5.000", Currency::SGD).map(|m| m.minor()).ok(), Some(500));
-        assert_eq!(Money::parse("1.5", Currency::SGD).map(|m| m.minor()).ok(), Some(150));
-        assert_eq!(Money::parse("1250", Currency::JPY).map(|m| m.minor()).ok(), Some(1250));
+        assert_eq!(
+            Money::parse("5.000", Currency::SGD).map(|m| m.minor()).ok(),
+            Some(500)
+        );
+        assert_eq!(
+            Money::parse("1.5", Currency::SGD).map(|m| m.minor()).ok(),
+            Some(150)
+        );
+        assert_eq!(
+            Money::parse("1250", Currency::JPY).map(|m| m.minor()).ok(),
+            Some(1250)
+        );
         assert!(Money::parse("12.5", Currency::JPY).is_err());
         assert!(Money::parse("1.005", Currency::SGD).is_err());
         assert!(Money::parse("-1", Currency::SGD).is_err());
@@ -289,11 +401,20 @@ mod tests {
     #[test]
     fn parsing_json_numbers_and_strings() {
         let n: serde_json::Value = serde_json::json!(1.5);
-        assert_eq!(Money::from_json(&n, Currency::SGD).map(|m| m.minor()).ok(), Some(150));
+        assert_eq!(
+            Money::from_json(&n, Currency::SGD).map(|m| m.minor()).ok(),
+            Some(150)
+        );
         let s = serde_json::json!("19.62");
-        assert_eq!(Money::from_json(&s, Currency::SGD).map(|m| m.minor()).ok(), Some(1962));
+        assert_eq!(
+            Money::from_json(&s, Currency::SGD).map(|m| m.minor()).ok(),
+            Some(1962)
+        );
         let i = serde_json::json!(5);
-        assert_eq!(Money::from_json(&i, Currency::SGD).map(|m| m.minor()).ok(), Some(500));
+        assert_eq!(
+            Money::from_json(&i, Currency::SGD).map(|m| m.minor()).ok(),
+            Some(500)
+        );
         assert!(Money::from_json(&serde_json::json!(true), Currency::SGD).is_err());
     }
 
@@ -301,8 +422,14 @@ mod tests {
     fn arithmetic_refuses_mixed_currencies() {
         let a = Money::from_minor(100, Currency::SGD);
         let b = Money::from_minor(100, Currency::USD);
-        assert_eq!(a.checked_add(&b).err().map(|e| e.code), Some(ErrorCode::CurrencyMismatch));
-        assert_eq!(a.checked_sub(&b).err().map(|e| e.code), Some(ErrorCode::CurrencyMismatch));
+        assert_eq!(
+            a.checked_add(&b).err().map(|e| e.code),
+            Some(ErrorCode::CurrencyMismatch)
+        );
+        assert_eq!(
+            a.checked_sub(&b).err().map(|e| e.code),
+            Some(ErrorCode::CurrencyMismatch)
+        );
         assert!(a.cmp_same(&b).is_err());
     }
 
@@ -314,14 +441,18 @@ mod tests {
         assert_eq!(round_minor(d("2.5"), Currency::JPY).ok(), Some(3));
         assert_eq!(round_minor(d("0.0005"), Currency::KWD).ok(), Some(1));
         // The original's float tax rounded 0.50 × 9 % = 0.045 down to 0.04; we are exact.
-        let tax = Money::from_minor(50, Currency::SGD).mul_decimal_rounded(d("0.09")).ok();
+        let tax = Money::from_minor(50, Currency::SGD)
+            .mul_decimal_rounded(d("0.09"))
+            .ok();
         assert_eq!(tax.map(|m| m.minor()), Some(5));
     }
 
     #[test]
     fn overflow_is_an_error_not_a_panic() {
         let big = Money::from_minor(i64::MAX, Currency::SGD);
-        assert!(big.checked_add(&Money::from_minor(1, Currency::SGD)).is_err());
+        assert!(big
+            .checked_add(&Money::from_minor(1, Currency::SGD))
+            .is_err());
         assert!(big.checked_mul_qty(2).is_err());
         assert!(Money::parse("99999999999999999999999", Currency::SGD).is_err());
     }

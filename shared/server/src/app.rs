@@ -41,6 +41,14 @@ pub struct Components {
 /// The one router over the given components.
 pub fn compose(c: Components) -> Router {
     let oms = Oms::new(c.store.clone(), c.clock, c.payments);
-    let webhooks = WebhookDeps { store: c.store, queue: c.queue };
-    router(Arc::new(AppState::new(oms, c.authenticator, webhooks, c.options)))
+    let webhooks = WebhookDeps {
+        store: c.store,
+        queue: c.queue,
+    };
+    router(Arc::new(AppState::new(
+        oms,
+        c.authenticator,
+        webhooks,
+        c.options,
+    )))
 }

@@ -9,12 +9,14 @@ use anyhow::{Context, Result};
 use oms_application::ports::{SnapshotWrite, Store};
 use oms_application::records::TenantConfig;
 use oms_domain::address::{Address, Country};
-use oms_domain::catalog::{
-    Coupon, Customer, CustomerAddress, Offer, OfferConditions, OfferKind, Package, Product, ShippingConditions,
-    ShippingMethod, ShippingOptionRule, UserAuthorization, Vendor,
-};
 use oms_domain::auth::Role;
-use oms_domain::ids::{AddressId, CouponCode, CustomerId, OfferId, ProductId, Sku, TenantId, UserId, VendorId};
+use oms_domain::catalog::{
+    Coupon, Customer, CustomerAddress, Offer, OfferConditions, OfferKind, Package, Product,
+    ShippingConditions, ShippingMethod, ShippingOptionRule, UserAuthorization, Vendor,
+};
+use oms_domain::ids::{
+    AddressId, CouponCode, CustomerId, OfferId, ProductId, Sku, TenantId, UserId, VendorId,
+};
 use oms_domain::money::{Currency, Money};
 use rust_decimal::Decimal;
 
@@ -35,12 +37,55 @@ fn dec(s: &str) -> Result<Decimal> {
     s.parse::<Decimal>().context("demo decimal")
 }
 
-/// The demo products: (sku, name, category, price, stock, weight kg, options).
-const PRODUCTS: &[(&str, &str, &str, &str, i64, &str, &[(&str, &str)])] = &[
-    ("T-SHIRT-L", "T Shirt Large", "Men's T-Shirts", "10.00", 100, "1.0", &[("Size", "L"), ("Color", "Red")]),
-    ("MUG-01", "Ceramic Mug", "Kitchen", "12.50", 50, "0.5", &[("Color", "White")]),
-    ("CAP-01", "Baseball Cap", "Accessories", "18.90", 25, "0.2", &[("Size", "One size")]),
-    ("HOODIE-M", "Hoodie Medium", "Men's Hoodies", "45.00", 10, "0.8", &[("Size", "M")]),
+/// (sku, name, category, price, stock, weight kg, options).
+type DemoProduct = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The demo products.
+const PRODUCTS: &[DemoProduct] = &[
+    (
+        "T-SHIRT-L",
+        "T Shirt Large",
+        "Men's T-Shirts",
+        "10.00",
+        100,
+        "1.0",
+        &[("Size", "L"), ("Color", "Red")],
+    ),
+    (
+        "MUG-01",
+        "Ceramic Mug",
+        "Kitchen",
+        "12.50",
+        50,
+        "0.5",
+        &[("Color", "White")],
+    ),
+    (
+        "CAP-01",
+        "Baseball Cap",
+        "Accessories",
+        "18.90",
+        25,
+        "0.2",
+        &[("Size", "One size")],
+    ),
+    (
+        "HOODIE-M",
+        "Hoodie Medium",
+        "Men's Hoodies",
+        "45.00",
+        10,
+        "0.8",
+        &[("Size", "M")],
+    ),
 ];
 
 /// Every snapshot of the demo tenant.
@@ -60,10 +105,16 @@ pub fn snapshots() -> Result<Vec<SnapshotWrite>> {
             sku: Sku::new(sku)?,
             name: (*name).into(),
             category: Some((*category).into()),
-            options: options.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect::<BTreeMap<_, _>>(),
+            options: options
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect::<BTreeMap<_, _>>(),
             price: sgd(price)?,
             stock: *stock,
-            package: Package { weight_kg: dec(weight)?, dimensions_cm: [30, 20, 5] },
+            package: Package {
+                weight_kg: dec(weight)?,
+                dimensions_cm: [30, 20, 5],
+            },
             is_active: true,
             is_taxable: true,
         }));
@@ -99,7 +150,10 @@ pub fn snapshots() -> Result<Vec<SnapshotWrite>> {
         delivery_time: "2-3 Days".into(),
         base_cost: sgd("5.00")?,
         flat_rate: sgd("1.50")?,
-        conditions: ShippingConditions { max_weight: Some(dec("30")?), ..ShippingConditions::default() },
+        conditions: ShippingConditions {
+            max_weight: Some(dec("30")?),
+            ..ShippingConditions::default()
+        },
         is_active: true,
     }));
     out.push(SnapshotWrite::ShippingOption(ShippingOptionRule {
@@ -108,7 +162,10 @@ pub fn snapshots() -> Result<Vec<SnapshotWrite>> {
         delivery_time: "Next day".into(),
         base_cost: sgd("12.00")?,
         flat_rate: sgd("2.00")?,
-        conditions: ShippingConditions { max_weight: Some(dec("20")?), ..ShippingConditions::default() },
+        conditions: ShippingConditions {
+            max_weight: Some(dec("20")?),
+            ..ShippingConditions::default()
+        },
         is_active: true,
     }));
     let customer = CustomerId::new(CUSTOMER)?;

@@ -33,7 +33,13 @@ fn caller_of(token: VerifiedToken, request_id: &str) -> Caller {
     }
 }
 
-async fn execute(state: &AppState, schema: &oms_graphql::AnySchema, headers: &HeaderMap, body: Bytes, request_id: &str) -> Response {
+async fn execute(
+    state: &AppState,
+    schema: &oms_graphql::AnySchema,
+    headers: &HeaderMap,
+    body: Bytes,
+    request_id: &str,
+) -> Response {
     if body.len() > MAX_GRAPHQL_BODY_BYTES {
         let body = error_body("PAYLOAD_TOO_LARGE", "request body too large", request_id);
         return (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response();
@@ -41,16 +47,23 @@ async fn execute(state: &AppState, schema: &oms_graphql::AnySchema, headers: &He
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(_) => {
-            let body = error_body("BAD_REQUEST", "the body is not a GraphQL request (JSON with a `query`)", request_id);
+            let body = error_body(
+                "BAD_REQUEST",
+                "the body is not a GraphQL request (JSON with a `query`)",
+                request_id,
+            );
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
     };
-    let header = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let header = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let token = match state.auth.verify(header).await {
         Ok(t) => t,
         Err(e) => {
             tracing::info!(reason = e.reason().as_str(), "unauthenticated request");
-            return Json(error_body("UNAUTHENTICATED", "unauthenticated", request_id)).into_response();
+            return Json(error_body("UNAUTHENTICATED", "unauthenticated", request_id))
+                .into_response();
         }
     };
     tracing::Span::current().record("tenant", token.tenant.as_str());
@@ -77,7 +90,11 @@ pub async fn execute_group(
 ) -> Response {
     match oms_graphql::Group::parse(&group).and_then(|g| state.groups.get(&g)) {
         Some(schema) => execute(&state, schema, &headers, body, &id.0).await,
-        None => (StatusCode::NOT_FOUND, Json(error_body("NOT_FOUND", "unknown resolver group", &id.0))).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(error_body("NOT_FOUND", "unknown resolver group", &id.0)),
+        )
+            .into_response(),
     }
 }
 
@@ -87,7 +104,12 @@ pub async fn graphiql() -> Html<String> {
 
 pub async fn graphiql_group(Path(group): Path<String>) -> Response {
     match oms_graphql::Group::parse(&group) {
-        Some(g) => Html(GraphiQLSource::build().endpoint(&format!("/graphql/{}", g.as_str())).finish()).into_response(),
+        Some(g) => Html(
+            GraphiQLSource::build()
+                .endpoint(&format!("/graphql/{}", g.as_str()))
+                .finish(),
+        )
+        .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

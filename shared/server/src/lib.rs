@@ -34,12 +34,22 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(oms: Oms, auth: Authenticator, webhooks: WebhookDeps, options: SchemaOptions) -> Self {
+    pub fn new(
+        oms: Oms,
+        auth: Authenticator,
+        webhooks: WebhookDeps,
+        options: SchemaOptions,
+    ) -> Self {
         let groups = Group::ALL
             .iter()
             .map(|g| (*g, build_group_schema(*g, oms.clone(), options)))
             .collect();
-        AppState { full: AnySchema::full(oms, options), groups, auth, webhooks }
+        AppState {
+            full: AnySchema::full(oms, options),
+            groups,
+            auth,
+            webhooks,
+        }
     }
 
     /// The SDL served at `POST /graphql`.
@@ -51,11 +61,20 @@ impl AppState {
 /// The one router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/graphql", post(graphql::execute_full).get(graphql::graphiql))
-        .route("/graphql/{group}", post(graphql::execute_group).get(graphql::graphiql_group))
+        .route(
+            "/graphql",
+            post(graphql::execute_full).get(graphql::graphiql),
+        )
+        .route(
+            "/graphql/{group}",
+            post(graphql::execute_group).get(graphql::graphiql_group),
+        )
         .route("/healthz", get(health))
         .route("/webhooks/{tenant}/{kind}", post(webhooks::receive))
-        .route("/webhook/wss/{tenant}/{kind}", post(webhooks::receive_legacy))
+        .route(
+            "/webhook/wss/{tenant}/{kind}",
+            post(webhooks::receive_legacy),
+        )
         .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(state)
 }

@@ -23,7 +23,15 @@ pub async fn receive(
     body: Bytes,
 ) -> Response {
     tracing::Span::current().record("tenant", tenant.as_str());
-    let r = oms_webhooks::receive(&state.webhooks, &tenant, &kind, &headers, &body, chrono::Utc::now()).await;
+    let r = oms_webhooks::receive(
+        &state.webhooks,
+        &tenant,
+        &kind,
+        &headers,
+        &body,
+        chrono::Utc::now(),
+    )
+    .await;
     respond(r.status, r.body)
 }
 
@@ -34,6 +42,14 @@ pub async fn receive_legacy(
     body: Bytes,
 ) -> Response {
     tracing::Span::current().record("tenant", tenant.as_str());
-    let r = oms_webhooks::receive_legacy(&state.webhooks, &tenant, &kind, &headers, &body, chrono::Utc::now()).await;
+    let r = oms_webhooks::receive_legacy(
+        &state.webhooks,
+        &tenant,
+        &kind,
+        &headers,
+        &body,
+        chrono::Utc::now(),
+    )
+    .await;
     respond(r.status, r.body)
 }

@@ -60,11 +60,6 @@ impl WebhookResponse {
             body: error.body(),
         }
     }
-
-    /// True for 2xx answers.
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
 }
 
 impl From<SyncError> for WebhookResponse {

@@ -9,12 +9,16 @@ use oms_domain::order::{CustomerDetails, Order, MAX_LINE_ITEMS};
 use oms_domain::{DomainError, ErrorCode};
 use serde::Serialize;
 
-use super::support::{commit_error, pricing_context, principal, require, tax_table, user_id, OrderOutcome};
+use super::support::{
+    commit_error, pricing_context, principal, require, tax_table, user_id, OrderOutcome,
+};
 use super::Oms;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::ports::{CatalogRequest, CommitError, OrderCommit};
-use crate::records::{sha256_hex, IdempotencyKey, IdempotencyRecord, IDEMPOTENCY_TTL_HOURS, MAX_IDEMPOTENCY_KEY_LEN};
+use crate::records::{
+    sha256_hex, IdempotencyKey, IdempotencyRecord, IDEMPOTENCY_TTL_HOURS, MAX_IDEMPOTENCY_KEY_LEN,
+};
 
 /// One requested line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,28 +61,46 @@ pub(crate) fn invalid(message: impl Into<String>) -> DomainError {
 
 /// Validates an address input, prefixing field paths with `prefix`.
 pub(crate) fn parse_address(input: &AddressInput, prefix: &str) -> Result<Address, DomainError> {
-    Address::new(&input.street, &input.city, input.state.as_deref(), &input.postal, &input.country).map_err(|e| {
+    Address::new(
+        &input.street,
+        &input.city,
+        input.state.as_deref(),
+        &input.postal,
+        &input.country,
+    )
+    .map_err(|e| {
         let mut path = vec![prefix.to_string()];
         path.extend(e.field.clone().unwrap_or_default());
-        DomainError { field: Some(path), ..e }
+        DomainError {
+            field: Some(path),
+            ..e
+        }
     })
 }
 
 /// The id an address gets in the address book: derived from its content, so saving the same
 /// address twice keeps one entry.
 pub(crate) fn address_id_for(address: &Address) -> Result<AddressId, DomainError> {
-    let canonical = serde_json::to_string(address).unwrap_or_default().to_lowercase();
+    let canonical = serde_json::to_string(address)
+        .unwrap_or_default()
+        .to_lowercase();
     AddressId::new(&format!("addr-{}", &sha256_hex(canonical.as_bytes())[..16]))
 }
 
 fn clean(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn validate_email(email: &str) -> Result<(), DomainError> {
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !email.chars().any(char::is_whitespace);
     if ok {
@@ -88,12 +110,21 @@ fn validate_email(email: &str) -> Result<(), DomainError> {
     }
 }
 
-pub(crate) fn idempotency_key(caller: &Caller, operation: &str, raw: Option<&str>) -> AppResult<Option<IdempotencyKey>> {
+pub(crate) fn idempotency_key(
+    caller: &Caller,
+    operation: &str,
+    raw: Option<&str>,
+) -> AppResult<Option<IdempotencyKey>> {
     match raw.map(str::trim) {
         None => Ok(None),
-        Some("") => Err(AppError::User(invalid("Idempotency key must not be empty.").at(["idempotencyKey"]))),
+        Some("") => Err(AppError::User(
+            invalid("Idempotency key must not be empty.").at(["idempotencyKey"]),
+        )),
         Some(k) if k.len() > MAX_IDEMPOTENCY_KEY_LEN => Err(AppError::User(
-            invalid(format!("Idempotency key must be at most {MAX_IDEMPOTENCY_KEY_LEN} characters.")).at(["idempotencyKey"]),
+            invalid(format!(
+                "Idempotency key must be at most {MAX_IDEMPOTENCY_KEY_LEN} characters."
+            ))
+            .at(["idempotencyKey"]),
         )),
         Some(k) => Ok(Some(IdempotencyKey::new(caller.sub.as_str(), operation, k))),
     }
@@ -105,27 +136,50 @@ pub(crate) fn input_hash<T: Serialize>(input: &T) -> String {
 
 impl Oms {
     /// Creates a DRAFT order. Reads: one BatchGetItem; writes: one transaction.
-    pub async fn checkout_items(&self, caller: &Caller, input: CheckoutInput) -> AppResult<OrderOutcome> {
+    pub async fn checkout_items(
+        &self,
+        caller: &Caller,
+        input: CheckoutInput,
+    ) -> AppResult<OrderOutcome> {
         let now = self.clock.now();
-        let vendor_id = VendorId::new(&input.vendor_id).map_err(|e| AppError::User(e.at(["vendorId"])))?;
+        let vendor_id =
+            VendorId::new(&input.vendor_id).map_err(|e| AppError::User(e.at(["vendorId"])))?;
         if input.items.is_empty() {
-            return Err(AppError::User(invalid("At least one item is required.").at(["items"])));
+            return Err(AppError::User(
+                invalid("At least one item is required.").at(["items"]),
+            ));
         }
         if input.items.len() > MAX_LINE_ITEMS {
-            return Err(AppError::User(invalid(format!("An order holds at most {MAX_LINE_ITEMS} lines.")).at(["items"])));
+            return Err(AppError::User(
+                invalid(format!("An order holds at most {MAX_LINE_ITEMS} lines.")).at(["items"]),
+            ));
         }
         let mut requested: Vec<(Sku, u32)> = Vec::with_capacity(input.items.len());
         for (i, item) in input.items.iter().enumerate() {
             let idx = i.to_string();
-            let sku = Sku::new(&item.sku).map_err(|e| AppError::User(e.at(["items", idx.as_str(), "sku"])))?;
-            let qty = u32::try_from(item.quantity).ok().filter(|q| *q > 0).ok_or_else(|| {
-                AppError::User(invalid("Order quantity must be greater than zero.").at(["items", idx.as_str(), "quantity"]))
-            })?;
+            let sku = Sku::new(&item.sku)
+                .map_err(|e| AppError::User(e.at(["items", idx.as_str(), "sku"])))?;
+            let qty = u32::try_from(item.quantity)
+                .ok()
+                .filter(|q| *q > 0)
+                .ok_or_else(|| {
+                    AppError::User(invalid("Order quantity must be greater than zero.").at([
+                        "items",
+                        idx.as_str(),
+                        "quantity",
+                    ]))
+                })?;
             requested.push((sku, qty));
         }
-        let destination = input.destination.as_ref().map(|d| parse_address(d, "destination")).transpose()?;
+        let destination = input
+            .destination
+            .as_ref()
+            .map(|d| parse_address(d, "destination"))
+            .transpose()?;
         if input.save_destination && destination.is_none() {
-            return Err(AppError::User(invalid("saveDestination needs a destination.").at(["saveDestination"])));
+            return Err(AppError::User(
+                invalid("saveDestination needs a destination.").at(["saveDestination"]),
+            ));
         }
         if let Some(email) = input.customer.as_ref().and_then(|c| clean(&c.email)) {
             validate_email(&email)?;
@@ -153,15 +207,22 @@ impl Oms {
         }
         let vendor = view.vendor.clone().ok_or_else(|| {
             AppError::User(
-                DomainError::new(ErrorCode::VendorUnavailable, format!("Vendor {vendor_id} is not available.")).at(["vendorId"]),
+                DomainError::new(
+                    ErrorCode::VendorUnavailable,
+                    format!("Vendor {vendor_id} is not available."),
+                )
+                .at(["vendorId"]),
             )
         })?;
         let mut items: Vec<(Product, u32)> = Vec::with_capacity(requested.len());
         for (i, (sku, qty)) in requested.iter().enumerate() {
             let product = view.product(sku).cloned().ok_or_else(|| {
                 AppError::User(
-                    DomainError::new(ErrorCode::ProductUnavailable, format!("Vendor {vendor_id} does not offer product {sku}."))
-                        .at(["items", i.to_string().as_str(), "sku"]),
+                    DomainError::new(
+                        ErrorCode::ProductUnavailable,
+                        format!("Vendor {vendor_id} does not offer product {sku}."),
+                    )
+                    .at(["items", i.to_string().as_str(), "sku"]),
                 )
             })?;
             items.push((product, *qty));
@@ -177,13 +238,24 @@ impl Oms {
             last_name: clean(&given.last_name)
                 .or_else(|| snapshot.and_then(|c| c.last_name.clone()))
                 .or_else(|| caller.family_name.clone()),
-            email: clean(&given.email).or_else(|| snapshot.and_then(|c| c.email.clone())).or_else(|| caller.email.clone()),
+            email: clean(&given.email)
+                .or_else(|| snapshot.and_then(|c| c.email.clone()))
+                .or_else(|| caller.email.clone()),
         };
         let tax = tax_table(view.tenant_config.as_ref());
         let ctx = pricing_context(&vendor, &view, &tax, now);
-        let order_id = OrderId::new(&format!("ORD-{}", ulid::Ulid::new())).map_err(AppError::User)?;
-        let (order, events) =
-            Order::checkout(order_id, caller.tenant.clone(), details.clone(), &vendor, &items, destination.clone(), &ctx, now)?;
+        let order_id =
+            OrderId::new(&format!("ORD-{}", ulid::Ulid::new())).map_err(AppError::User)?;
+        let (order, events) = Order::checkout(
+            order_id,
+            caller.tenant.clone(),
+            details.clone(),
+            &vendor,
+            &items,
+            destination.clone(),
+            &ctx,
+            now,
+        )?;
 
         let mut commit = OrderCommit::new(order.clone(), None, events);
         if input.customer.is_some() || snapshot.is_none() {
@@ -211,32 +283,65 @@ impl Oms {
             expires_at: now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
         });
         match self.store.commit(&caller.tenant, commit).await {
-            Ok(()) => Ok(OrderOutcome { order, replayed: false }),
-            Err(CommitError::IdempotencyKeyTaken) => self.replay_after_race(caller, input.idempotency_key.as_deref(), "checkoutItems", &hash).await,
+            Ok(()) => Ok(OrderOutcome {
+                order,
+                replayed: false,
+            }),
+            Err(CommitError::IdempotencyKeyTaken) => {
+                self.replay_after_race(
+                    caller,
+                    input.idempotency_key.as_deref(),
+                    "checkoutItems",
+                    &hash,
+                )
+                .await
+            }
             Err(e) => Err(commit_error(e, &order)),
         }
     }
 
     /// Same key + same input → the order of the first request; same key + other input → error.
-    pub(crate) async fn replay(&self, caller: &Caller, record: &IdempotencyRecord, hash: &str) -> AppResult<OrderOutcome> {
+    pub(crate) async fn replay(
+        &self,
+        caller: &Caller,
+        record: &IdempotencyRecord,
+        hash: &str,
+    ) -> AppResult<OrderOutcome> {
         if record.input_hash != hash {
             return Err(AppError::User(
-                DomainError::new(ErrorCode::IdempotencyKeyReused, "This idempotency key was used with a different input.")
-                    .at(["idempotencyKey"]),
+                DomainError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "This idempotency key was used with a different input.",
+                )
+                .at(["idempotencyKey"]),
             ));
         }
         let order = self
             .store
             .get_order(&caller.tenant, &record.order_id)
             .await?
-            .ok_or_else(|| AppError::Internal("idempotency record points at a missing order".into()))?;
-        Ok(OrderOutcome { order, replayed: true })
+            .ok_or_else(|| {
+                AppError::Internal("idempotency record points at a missing order".into())
+            })?;
+        Ok(OrderOutcome {
+            order,
+            replayed: true,
+        })
     }
 
     /// A concurrent request with the same key won the commit: answer with its result.
-    pub(crate) async fn replay_after_race(&self, caller: &Caller, raw_key: Option<&str>, operation: &str, hash: &str) -> AppResult<OrderOutcome> {
+    pub(crate) async fn replay_after_race(
+        &self,
+        caller: &Caller,
+        raw_key: Option<&str>,
+        operation: &str,
+        hash: &str,
+    ) -> AppResult<OrderOutcome> {
         let key = idempotency_key(caller, operation, raw_key)?;
-        let request = CatalogRequest { idempotency: key, ..CatalogRequest::default() };
+        let request = CatalogRequest {
+            idempotency: key,
+            ..CatalogRequest::default()
+        };
         let view = self.load_catalog(caller, request).await?;
         match &view.idempotency {
             Some(record) => self.replay(caller, record, hash).await,

@@ -47,7 +47,9 @@ enum Parsed {
 }
 
 fn parse_quantity(q: i64, path: &[&str]) -> Result<u32, DomainError> {
-    u32::try_from(q).ok().filter(|q| *q > 0).ok_or_else(|| invalid("Order quantity must be greater than zero.").at(path.iter().copied()))
+    u32::try_from(q).ok().filter(|q| *q > 0).ok_or_else(|| {
+        invalid("Order quantity must be greater than zero.").at(path.iter().copied())
+    })
 }
 
 fn parse(change: &DraftChange) -> Result<Parsed, DomainError> {
@@ -57,13 +59,19 @@ fn parse(change: &DraftChange) -> Result<Parsed, DomainError> {
                 return Err(invalid("At least one item is required.").at(["items"]));
             }
             if items.len() > MAX_LINE_ITEMS {
-                return Err(invalid(format!("An order holds at most {MAX_LINE_ITEMS} lines.")).at(["items"]));
+                return Err(
+                    invalid(format!("An order holds at most {MAX_LINE_ITEMS} lines."))
+                        .at(["items"]),
+                );
             }
             let mut parsed = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let idx = i.to_string();
                 let sku = Sku::new(&item.sku).map_err(|e| e.at(["items", idx.as_str(), "sku"]))?;
-                parsed.push((sku, parse_quantity(item.quantity, &["items", idx.as_str(), "quantity"])?));
+                parsed.push((
+                    sku,
+                    parse_quantity(item.quantity, &["items", idx.as_str(), "quantity"])?,
+                ));
             }
             Parsed::Add(parsed)
         }
@@ -74,17 +82,22 @@ fn parse(change: &DraftChange) -> Result<Parsed, DomainError> {
             }
             Parsed::Remove(parsed)
         }
-        DraftChange::ChangeQuantity { sku, quantity } => {
-            Parsed::Quantity(Sku::new(sku).map_err(|e| e.at(["sku"]))?, parse_quantity(*quantity, &["quantity"])?)
-        }
+        DraftChange::ChangeQuantity { sku, quantity } => Parsed::Quantity(
+            Sku::new(sku).map_err(|e| e.at(["sku"]))?,
+            parse_quantity(*quantity, &["quantity"])?,
+        ),
         DraftChange::ChangeDestination(DestinationChoice::AddressBook(id)) => {
             Parsed::DestinationFromBook(AddressId::new(id).map_err(|e| e.at(["addressId"]))?)
         }
         DraftChange::ChangeDestination(DestinationChoice::New { address, save }) => {
             Parsed::NewDestination(parse_address(address, "destination")?, *save)
         }
-        DraftChange::AddCoupon(code) => Parsed::AddCoupon(CouponCode::new(code).map_err(|e| e.at(["code"]))?),
-        DraftChange::RemoveCoupon(code) => Parsed::RemoveCoupon(CouponCode::new(code).map_err(|e| e.at(["code"]))?),
+        DraftChange::AddCoupon(code) => {
+            Parsed::AddCoupon(CouponCode::new(code).map_err(|e| e.at(["code"]))?)
+        }
+        DraftChange::RemoveCoupon(code) => {
+            Parsed::RemoveCoupon(CouponCode::new(code).map_err(|e| e.at(["code"]))?)
+        }
         DraftChange::SelectShippingOption(method) => Parsed::Ship(*method),
     })
 }
@@ -101,9 +114,17 @@ impl Oms {
         let now = self.clock.now();
         let parsed = parse(&change)?;
         let expected = expected_version
-            .map(|v| u64::try_from(v).map_err(|_| AppError::User(invalid("expectedVersion must not be negative.").at(["expectedVersion"]))))
+            .map(|v| {
+                u64::try_from(v).map_err(|_| {
+                    AppError::User(
+                        invalid("expectedVersion must not be negative.").at(["expectedVersion"]),
+                    )
+                })
+            })
             .transpose()?;
-        let (mut order, load, _principal) = self.load_visible(caller, order_id, Side::Customer, None, None).await?;
+        let (mut order, load, _principal) = self
+            .load_visible(caller, order_id, Side::Customer, None, None)
+            .await?;
         order.check_version(expected)?;
 
         let mut skus: Vec<Sku> = order.all_lines().map(|l| l.sku.clone()).collect();
@@ -142,9 +163,16 @@ impl Oms {
                         AppError::User(
                             DomainError::new(
                                 ErrorCode::ProductUnavailable,
-                                format!("Vendor {} does not offer product {sku}.", order.vendor.vendor_id),
+                                format!(
+                                    "Vendor {} does not offer product {sku}.",
+                                    order.vendor.vendor_id
+                                ),
                             )
-                            .at(["items", i.to_string().as_str(), "sku"]),
+                            .at([
+                                "items",
+                                i.to_string().as_str(),
+                                "sku",
+                            ]),
                         )
                     })?;
                     with_products.push((product, qty));
@@ -155,17 +183,30 @@ impl Oms {
             Parsed::Quantity(sku, qty) => {
                 if !order.line_items.iter().any(|l| l.sku == sku) {
                     return Err(AppError::User(
-                        DomainError::new(ErrorCode::NotFound, format!("Product w Sku {sku} not found in the order.")).at(["sku"]),
+                        DomainError::new(
+                            ErrorCode::NotFound,
+                            format!("Product w Sku {sku} not found in the order."),
+                        )
+                        .at(["sku"]),
                     ));
                 }
                 let product = view.product(&sku).cloned().ok_or_else(|| {
-                    AppError::User(DomainError::new(ErrorCode::ProductUnavailable, format!("Product {sku} is no longer available.")).at(["sku"]))
+                    AppError::User(
+                        DomainError::new(
+                            ErrorCode::ProductUnavailable,
+                            format!("Product {sku} is no longer available."),
+                        )
+                        .at(["sku"]),
+                    )
                 })?;
                 order.change_quantity(&sku, qty, &product, &ctx, now)?
             }
             Parsed::DestinationFromBook(id) => {
                 let entry = view.address.clone().ok_or_else(|| {
-                    AppError::User(DomainError::new(ErrorCode::NotFound, format!("Address {id} not found.")).at(["addressId"]))
+                    AppError::User(
+                        DomainError::new(ErrorCode::NotFound, format!("Address {id} not found."))
+                            .at(["addressId"]),
+                    )
                 })?;
                 order.change_destination(entry.address, &ctx, now)?
             }
@@ -190,8 +231,14 @@ impl Oms {
         };
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
         commit.address = saved_address;
-        self.store.commit(&caller.tenant, commit).await.map_err(|e| commit_error(e, &order))?;
-        Ok(OrderOutcome { order, replayed: false })
+        self.store
+            .commit(&caller.tenant, commit)
+            .await
+            .map_err(|e| commit_error(e, &order))?;
+        Ok(OrderOutcome {
+            order,
+            replayed: false,
+        })
     }
 
     /// Shipping options the caller's DRAFT order is eligible for now (two reads, no write).
@@ -201,11 +248,17 @@ impl Oms {
         order_id: &str,
     ) -> AppResult<Vec<oms_domain::pricing::ShippingQuote>> {
         let now = self.clock.now();
-        let (order, load, _) = self.load_visible(caller, order_id, Side::Customer, None, None).await?;
+        let (order, load, _) = self
+            .load_visible(caller, order_id, Side::Customer, None, None)
+            .await?;
         if order.status != oms_domain::order::OrderStatus::Draft {
             return Err(AppError::User(DomainError::new(
                 ErrorCode::InvalidState,
-                format!("Order {} is {} and keeps its shipping option.", order.id, order.status.as_str()),
+                format!(
+                    "Order {} is {} and keeps its shipping option.",
+                    order.id,
+                    order.status.as_str()
+                ),
             )));
         }
         let request = CatalogRequest {

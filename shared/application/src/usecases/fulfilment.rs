@@ -21,13 +21,23 @@ pub enum Fulfilment {
 impl Oms {
     /// Cancels the caller's PENDING or CONFIRMED order and gives back its stock and coupon uses in
     /// the same transaction.
-    pub async fn cancel_order(&self, caller: &Caller, order_id: &str, reason: &str) -> AppResult<OrderOutcome> {
+    pub async fn cancel_order(
+        &self,
+        caller: &Caller,
+        order_id: &str,
+        reason: &str,
+    ) -> AppResult<OrderOutcome> {
         let now = self.clock.now();
-        let (mut order, _, _) = self.load_visible(caller, order_id, Side::Customer, None, None).await?;
+        let (mut order, _, _) = self
+            .load_visible(caller, order_id, Side::Customer, None, None)
+            .await?;
         let read_version = order.version;
         let (release, events) = order.cancel(reason, now)?;
         let vendor = order.vendor.vendor_id.clone();
-        let placement = oms_domain::order::Placement { stock: release.stock.clone(), coupons: vec![] };
+        let placement = oms_domain::order::Placement {
+            stock: release.stock.clone(),
+            coupons: vec![],
+        };
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
         commit.stock = stock_changes(&vendor, &placement, 1);
         commit.coupon_uses = release
@@ -42,26 +52,52 @@ impl Oms {
                 per_customer_limit: None,
             })
             .collect();
-        self.store.commit(&caller.tenant, commit).await.map_err(|e| commit_error(e, &order))?;
-        Ok(OrderOutcome { order, replayed: false })
+        self.store
+            .commit(&caller.tenant, commit)
+            .await
+            .map_err(|e| commit_error(e, &order))?;
+        Ok(OrderOutcome {
+            order,
+            replayed: false,
+        })
     }
 
     /// A vendor step on an order of the caller's vendor.
-    pub async fn fulfil(&self, caller: &Caller, order_id: &str, step: Fulfilment) -> AppResult<OrderOutcome> {
+    pub async fn fulfil(
+        &self,
+        caller: &Caller,
+        order_id: &str,
+        step: Fulfilment,
+    ) -> AppResult<OrderOutcome> {
         let now = self.clock.now();
-        let (mut order, _, _) = self.load_visible(caller, order_id, Side::Vendor, None, None).await?;
+        let (mut order, _, _) = self
+            .load_visible(caller, order_id, Side::Vendor, None, None)
+            .await?;
         let read_version = order.version;
         let events: Vec<OrderEvent> = match &step {
             Fulfilment::MarkAsShipped => order.mark_shipped(now)?,
             Fulfilment::AddTrackingReference(url) => order.add_tracking_reference(url, now)?,
             Fulfilment::MarkAsCompleted => order.mark_completed(now)?,
         };
-        self.commit_simple(caller, order, read_version, events).await
+        self.commit_simple(caller, order, read_version, events)
+            .await
     }
 
-    async fn commit_simple(&self, caller: &Caller, order: Order, read_version: u64, events: Vec<OrderEvent>) -> AppResult<OrderOutcome> {
+    async fn commit_simple(
+        &self,
+        caller: &Caller,
+        order: Order,
+        read_version: u64,
+        events: Vec<OrderEvent>,
+    ) -> AppResult<OrderOutcome> {
         let commit = OrderCommit::new(order.clone(), Some(read_version), events);
-        self.store.commit(&caller.tenant, commit).await.map_err(|e| commit_error(e, &order))?;
-        Ok(OrderOutcome { order, replayed: false })
+        self.store
+            .commit(&caller.tenant, commit)
+            .await
+            .map_err(|e| commit_error(e, &order))?;
+        Ok(OrderOutcome {
+            order,
+            replayed: false,
+        })
     }
 }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use crate::ports::{Clock, PaymentGateway, Store};
 
-pub use checkout::{CheckoutInput, CustomerInput, ItemInput};
 pub use checkout::AddressInput;
+pub use checkout::{CheckoutInput, CustomerInput, ItemInput};
 pub use draft::{DestinationChoice, DraftChange};
 pub use fulfilment::Fulfilment;
 pub use queries::{OrderList, MAX_PAGE_SIZE};
@@ -31,8 +31,16 @@ pub struct Oms {
 }
 
 impl Oms {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, payments: Arc<dyn PaymentGateway>) -> Self {
-        Oms { store, clock, payments }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        payments: Arc<dyn PaymentGateway>,
+    ) -> Self {
+        Oms {
+            store,
+            clock,
+            payments,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -23,13 +23,25 @@ impl Oms {
     ) -> AppResult<OrderOutcome> {
         let now = self.clock.now();
         let txn = transaction_id.map(str::trim).filter(|t| !t.is_empty());
-        let lookup = if method == PaymentMethod::CashOnDelivery { None } else { txn };
-        let (mut order, load, _) = self.load_visible(caller, order_id, Side::Customer, None, lookup).await?;
+        let lookup = if method == PaymentMethod::CashOnDelivery {
+            None
+        } else {
+            txn
+        };
+        let (mut order, load, _) = self
+            .load_visible(caller, order_id, Side::Customer, None, lookup)
+            .await?;
         // Idempotent per payment reference: confirming again with the same transaction answers
         // with the confirmed order.
-        let same_payment = order.payment.as_ref().is_some_and(|p| p.method == method && p.transaction_id.as_deref() == txn);
+        let same_payment = order
+            .payment
+            .as_ref()
+            .is_some_and(|p| p.method == method && p.transaction_id.as_deref() == txn);
         if order.status == oms_domain::order::OrderStatus::Confirmed && same_payment {
-            return Ok(OrderOutcome { order, replayed: true });
+            return Ok(OrderOutcome {
+                order,
+                replayed: true,
+            });
         }
 
         let mut provider_record: Option<PaymentRecord> = None;
@@ -48,7 +60,11 @@ impl Oms {
                         order_id,
                         method,
                         amount: p.amount,
-                        status: if p.succeeded { PaymentEventStatus::Succeeded } else { PaymentEventStatus::Refunded },
+                        status: if p.succeeded {
+                            PaymentEventStatus::Succeeded
+                        } else {
+                            PaymentEventStatus::Refunded
+                        },
                         refunded_amount: None,
                         claimed_by: None,
                     })
@@ -61,11 +77,14 @@ impl Oms {
         let verification = PaymentVerification {
             method,
             transaction_id: txn.map(str::to_string),
-            verified: verified.as_ref().filter(|r| r.method == method).map(|r| VerifiedPayment {
-                order_id: r.order_id.clone(),
-                amount: r.amount,
-                succeeded: r.status == PaymentEventStatus::Succeeded,
-            }),
+            verified: verified
+                .as_ref()
+                .filter(|r| r.method == method)
+                .map(|r| VerifiedPayment {
+                    order_id: r.order_id.clone(),
+                    amount: r.amount,
+                    succeeded: r.status == PaymentEventStatus::Succeeded,
+                }),
             already_used_by: verified.as_ref().and_then(|r| r.claimed_by.clone()),
         };
         let read_version = order.version;
@@ -73,7 +92,13 @@ impl Oms {
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
         commit.payment_claim = claim.map(|c| c.transaction_id);
         commit.payment_record = provider_record;
-        self.store.commit(&caller.tenant, commit).await.map_err(|e| commit_error(e, &order))?;
-        Ok(OrderOutcome { order, replayed: false })
+        self.store
+            .commit(&caller.tenant, commit)
+            .await
+            .map_err(|e| commit_error(e, &order))?;
+        Ok(OrderOutcome {
+            order,
+            replayed: false,
+        })
     }
 }

@@ -32,11 +32,23 @@ impl Oms {
     ) -> AppResult<OrderOutcome> {
         let now = self.clock.now();
         let expected = expected_version
-            .map(|v| u64::try_from(v).map_err(|_| AppError::User(super::checkout::invalid("expectedVersion must not be negative.").at(["expectedVersion"]))))
+            .map(|v| {
+                u64::try_from(v).map_err(|_| {
+                    AppError::User(
+                        super::checkout::invalid("expectedVersion must not be negative.")
+                            .at(["expectedVersion"]),
+                    )
+                })
+            })
             .transpose()?;
         let idem = idempotency_key(caller, "placeOrder", raw_idempotency_key)?;
-        let hash = input_hash(&PlaceInput { order_id, expected_version });
-        let (mut order, load, _) = self.load_visible(caller, order_id, Side::Customer, idem.as_ref(), None).await?;
+        let hash = input_hash(&PlaceInput {
+            order_id,
+            expected_version,
+        });
+        let (mut order, load, _) = self
+            .load_visible(caller, order_id, Side::Customer, idem.as_ref(), None)
+            .await?;
         if let Some(record) = &load.idempotency {
             return self.replay(caller, record, &hash).await;
         }
@@ -59,7 +71,10 @@ impl Oms {
         let vendor = active_vendor(&view, &order)?;
         let tax = tax_table(load.tenant_config.as_ref());
         let ctx = pricing_context(&vendor, &view, &tax, now);
-        let coupons: Vec<_> = codes.iter().map(|c| (view.coupon(c).cloned(), view.usage(c))).collect();
+        let coupons: Vec<_> = codes
+            .iter()
+            .map(|c| (view.coupon(c).cloned(), view.usage(c)))
+            .collect();
         let read_version = order.version;
         let (placement, events) = order.place(&view.products, &coupons, &ctx, now)?;
 
@@ -84,18 +99,32 @@ impl Oms {
             expires_at: now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
         });
         match self.store.commit(&caller.tenant, commit).await {
-            Ok(()) => Ok(OrderOutcome { order, replayed: false }),
-            Err(CommitError::IdempotencyKeyTaken) => self.replay_after_race(caller, raw_idempotency_key, "placeOrder", &hash).await,
+            Ok(()) => Ok(OrderOutcome {
+                order,
+                replayed: false,
+            }),
+            Err(CommitError::IdempotencyKeyTaken) => {
+                self.replay_after_race(caller, raw_idempotency_key, "placeOrder", &hash)
+                    .await
+            }
             Err(e) => Err(commit_error(e, &order)),
         }
     }
 }
 
 /// Stock movements of a placement (`sign` −1 reserves, +1 releases).
-pub(crate) fn stock_changes(vendor: &oms_domain::ids::VendorId, placement: &Placement, sign: i64) -> Vec<StockChange> {
+pub(crate) fn stock_changes(
+    vendor: &oms_domain::ids::VendorId,
+    placement: &Placement,
+    sign: i64,
+) -> Vec<StockChange> {
     placement
         .stock
         .iter()
-        .map(|r| StockChange { vendor_id: vendor.clone(), sku: r.sku.clone(), delta: sign * i64::from(r.quantity) })
+        .map(|r| StockChange {
+            vendor_id: vendor.clone(),
+            sku: r.sku.clone(),
+            delta: sign * i64::from(r.quantity),
+        })
         .collect()
 }

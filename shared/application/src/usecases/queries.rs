@@ -25,16 +25,26 @@ pub struct OrderList {
 impl Oms {
     /// The caller as the OMS sees it (token claims + the tenant's UserAuthorization snapshot).
     pub async fn me(&self, caller: &Caller) -> AppResult<Principal> {
-        let authorization = self.store.get_user_authorization(&caller.tenant, &user_id(caller)?).await?;
+        let authorization = self
+            .store
+            .get_user_authorization(&caller.tenant, &user_id(caller)?)
+            .await?;
         Ok(principal(caller, authorization.as_ref()))
     }
 
     /// The order if the caller may see it (its customer, or its vendor); `None` otherwise, exactly
     /// as for a missing order. One round trip.
     pub async fn get_order(&self, caller: &Caller, order_id: &str) -> AppResult<Option<Order>> {
-        let Ok(id) = oms_domain::ids::OrderId::new(order_id) else { return Ok(None) };
+        let Ok(id) = oms_domain::ids::OrderId::new(order_id) else {
+            return Ok(None);
+        };
         let user = user_id(caller)?;
-        let request = OrderLoadRequest { order_id: &id, idempotency: None, transaction_id: None, user: Some(&user) };
+        let request = OrderLoadRequest {
+            order_id: &id,
+            idempotency: None,
+            transaction_id: None,
+            user: Some(&user),
+        };
         let load = self.store.load_order(&caller.tenant, &request).await?;
         let p = principal(caller, load.authorization.as_ref());
         if p.roles.is_empty() {
@@ -42,7 +52,10 @@ impl Oms {
         }
         Ok(load.order.filter(|o| {
             (p.has(Role::Customer) && o.is_visible_to_customer(&p.customer_id))
-                || (p.has(Role::Vendor) && p.vendor_id.as_ref().is_some_and(|v| o.is_visible_to_vendor(v)))
+                || (p.has(Role::Vendor)
+                    && p.vendor_id
+                        .as_ref()
+                        .is_some_and(|v| o.is_visible_to_vendor(v)))
         }))
     }
 
@@ -57,7 +70,11 @@ impl Oms {
     ) -> AppResult<OrderList> {
         if !(1..=MAX_PAGE_SIZE).contains(&first) {
             return Err(AppError::User(
-                DomainError::new(ErrorCode::InvalidInput, format!("first must be between 1 and {MAX_PAGE_SIZE}.")).at(["first"]),
+                DomainError::new(
+                    ErrorCode::InvalidInput,
+                    format!("first must be between 1 and {MAX_PAGE_SIZE}."),
+                )
+                .at(["first"]),
             ));
         }
         let p = self.me(caller).await?;
@@ -66,20 +83,39 @@ impl Oms {
             Role::Customer => OrderOwner::Customer(p.customer_id.clone()),
             Role::Vendor => OrderOwner::Vendor(p.vendor_id.clone().ok_or(AppError::Forbidden)?),
         };
-        let query = OrderQuery { owner, status, first: u32::try_from(first).unwrap_or(20), after };
+        let query = OrderQuery {
+            owner,
+            status,
+            first: u32::try_from(first).unwrap_or(20),
+            after,
+        };
         match self.store.list_orders(&caller.tenant, &query).await {
-            Ok(page) => Ok(OrderList { edges: page.orders, has_next_page: page.has_next_page, end_cursor: page.end_cursor }),
+            Ok(page) => Ok(OrderList {
+                edges: page.orders,
+                has_next_page: page.has_next_page,
+                end_cursor: page.end_cursor,
+            }),
             Err(ListError::InvalidCursor) => Err(AppError::User(
-                DomainError::new(ErrorCode::InvalidInput, "The cursor does not belong to this list.").at(["after"]),
+                DomainError::new(
+                    ErrorCode::InvalidInput,
+                    "The cursor does not belong to this list.",
+                )
+                .at(["after"]),
             )),
             Err(ListError::Fault(f)) => Err(f.into()),
         }
     }
 
     /// The caller's active addresses, default first.
-    pub async fn list_customer_addresses(&self, caller: &Caller) -> AppResult<Vec<CustomerAddress>> {
+    pub async fn list_customer_addresses(
+        &self,
+        caller: &Caller,
+    ) -> AppResult<Vec<CustomerAddress>> {
         let p = self.me(caller).await?;
         require(&p, Role::Customer)?;
-        Ok(self.store.list_customer_addresses(&caller.tenant, &caller.sub).await?)
+        Ok(self
+            .store
+            .list_customer_addresses(&caller.tenant, &caller.sub)
+            .await?)
     }
 }

@@ -23,7 +23,12 @@ pub struct OrderOutcome {
 
 /// The caller's principal after the tenant's UserAuthorization snapshot.
 pub(crate) fn principal(caller: &Caller, authorization: Option<&UserAuthorization>) -> Principal {
-    resolve_principal(&caller.sub, &caller.roles, caller.vendor_id.as_ref(), authorization)
+    resolve_principal(
+        &caller.sub,
+        &caller.roles,
+        caller.vendor_id.as_ref(),
+        authorization,
+    )
 }
 
 pub(crate) fn require(principal: &Principal, role: Role) -> AppResult<()> {
@@ -51,11 +56,22 @@ pub(crate) enum Side {
 
 /// The order if the caller may see it from `side`; another tenant's (never loaded: keys carry the
 /// tenant), another customer's or another vendor's order is NOT_FOUND, like a missing one.
-pub(crate) fn visible(order: Option<Order>, principal: &Principal, side: Side, raw_id: &str) -> AppResult<Order> {
+pub(crate) fn visible(
+    order: Option<Order>,
+    principal: &Principal,
+    side: Side,
+    raw_id: &str,
+) -> AppResult<Order> {
     let visible = order.filter(|o| match side {
-        Side::Customer => principal.has(Role::Customer) && o.is_visible_to_customer(&principal.customer_id),
+        Side::Customer => {
+            principal.has(Role::Customer) && o.is_visible_to_customer(&principal.customer_id)
+        }
         Side::Vendor => {
-            principal.has(Role::Vendor) && principal.vendor_id.as_ref().is_some_and(|v| o.is_visible_to_vendor(v))
+            principal.has(Role::Vendor)
+                && principal
+                    .vendor_id
+                    .as_ref()
+                    .is_some_and(|v| o.is_visible_to_vendor(v))
         }
     });
     visible.ok_or_else(|| order_not_found(raw_id))
@@ -74,19 +90,31 @@ impl Oms {
     ) -> AppResult<(Order, OrderLoad, Principal)> {
         let order_id = parse_order_id(raw_id)?;
         let user = user_id(caller)?;
-        let request = OrderLoadRequest { order_id: &order_id, idempotency, transaction_id, user: Some(&user) };
+        let request = OrderLoadRequest {
+            order_id: &order_id,
+            idempotency,
+            transaction_id,
+            user: Some(&user),
+        };
         let mut load = self.store.load_order(&caller.tenant, &request).await?;
         let principal = principal(caller, load.authorization.as_ref());
-        require(&principal, match side {
-            Side::Customer => Role::Customer,
-            Side::Vendor => Role::Vendor,
-        })?;
+        require(
+            &principal,
+            match side {
+                Side::Customer => Role::Customer,
+                Side::Vendor => Role::Vendor,
+            },
+        )?;
         let order = visible(load.order.take(), &principal, side, raw_id)?;
         Ok((order, load, principal))
     }
 
     /// Loads the snapshots an order change prices from (one round trip).
-    pub(crate) async fn load_catalog(&self, caller: &Caller, request: CatalogRequest) -> AppResult<CatalogView> {
+    pub(crate) async fn load_catalog(
+        &self,
+        caller: &Caller,
+        request: CatalogRequest,
+    ) -> AppResult<CatalogView> {
         Ok(self.store.load_catalog(&caller.tenant, &request).await?)
     }
 }
@@ -95,9 +123,10 @@ impl Oms {
 pub(crate) fn active_vendor(view: &CatalogView, order: &Order) -> AppResult<Vendor> {
     match &view.vendor {
         Some(v) if v.is_active => Ok(v.clone()),
-        _ => Err(AppError::User(
-            DomainError::new(ErrorCode::VendorUnavailable, format!("Vendor {} is not available.", order.vendor.vendor_id)),
-        )),
+        _ => Err(AppError::User(DomainError::new(
+            ErrorCode::VendorUnavailable,
+            format!("Vendor {} is not available.", order.vendor.vendor_id),
+        ))),
     }
 }
 

@@ -17,7 +17,9 @@ pub struct SyncUserInput {
 }
 
 fn clean(v: Option<&String>) -> Option<String> {
-    v.map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_string)
+    v.map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 impl Oms {
@@ -39,7 +41,10 @@ impl Oms {
             vendor_id: caller.vendor_id.clone(),
             is_active: true,
         };
-        let stored = self.store.refresh_user(&caller.tenant, customer, authorization).await?;
+        let stored = self
+            .store
+            .refresh_user(&caller.tenant, customer, authorization)
+            .await?;
         Ok(principal(caller, Some(&stored)))
     }
 }
@@ -48,7 +53,12 @@ fn split_name(caller: &Caller) -> (Option<String>, Option<String>) {
     if caller.given_name.is_some() || caller.family_name.is_some() {
         return (caller.given_name.clone(), caller.family_name.clone());
     }
-    match caller.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    match caller
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         Some(n) => match n.split_once(' ') {
             Some((f, l)) => (Some(f.to_string()), Some(l.trim().to_string())),
             None => (Some(n.to_string()), None),

@@ -17,7 +17,10 @@ pub mod memory;
 pub mod message;
 pub mod sqs;
 
+pub mod mapping;
+
 pub use batch::process_batch;
+pub use mapping::lambda_event;
 pub use memory::{DeadLetter, InProcessConfig, InProcessQueue};
 pub use message::{ReceivedMessage, RecordError};
 pub use sqs::{

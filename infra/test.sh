@@ -20,6 +20,8 @@ trap cleanup EXIT
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-# Build first, with the default job count, so the test run below is pure test time.
-cargo test --workspace --no-run --quiet
-cargo test --workspace "$@"
+# Arguments go to cargo test (default: the whole workspace), e.g. `infra/test.sh -p oms-domain`.
+if [ $# -eq 0 ]; then set -- --workspace; fi
+# Build first, so the test run below is pure test time.
+cargo test "$@" --no-run --quiet
+cargo test "$@"

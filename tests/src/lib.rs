@@ -180,8 +180,12 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(prefix: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase()));
-        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        let path = std::env::temp_dir().join(format!(
+            "{prefix}-{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        ));
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
         TempDir(path)
     }
 
@@ -211,11 +215,16 @@ pub fn require_emulator_env() {
         "AWS_ENDPOINT_URL is not set: the DynamoDB end-to-end tests need the moto emulator; {hint}"
     );
     assert!(
-        std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")).is_ok_and(|v| !v.is_empty()),
+        std::env::var("AWS_REGION")
+            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+            .is_ok_and(|v| !v.is_empty()),
         "AWS_REGION is not set; {hint}"
     );
     for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
-        assert!(std::env::var(var).is_ok_and(|v| !v.is_empty()), "{var} is not set; {hint}");
+        assert!(
+            std::env::var(var).is_ok_and(|v| !v.is_empty()),
+            "{var} is not set; {hint}"
+        );
     }
 }
 
@@ -273,15 +282,25 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
             let table = format!("oms-e2e-{}", ulid::Ulid::new().to_string().to_lowercase());
             oms_store::create_table(&client, &table)
                 .await
-                .unwrap_or_else(|e| panic!("cannot create table {table} on {:?}: {e}", std::env::var("AWS_ENDPOINT_URL")));
-            (Arc::new(oms_store::DynamoStore::new(&client, table.clone())), None, Some(table))
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot create table {table} on {:?}: {e}",
+                        std::env::var("AWS_ENDPOINT_URL")
+                    )
+                });
+            (
+                Arc::new(oms_store::DynamoStore::new(&client, table.clone())),
+                None,
+                Some(table),
+            )
         }
     };
     let items = Arc::new(CountingStore::new(raw, backend == Backend::Dynamo));
     let store: Arc<dyn Store> = Arc::new(Repository::new(items.clone()));
     seed(store.as_ref()).await;
 
-    let authenticator = Authenticator::new(auth).unwrap_or_else(|e| panic!("auth config rejected: {e}"));
+    let authenticator =
+        Authenticator::new(auth).unwrap_or_else(|e| panic!("auth config rejected: {e}"));
     let queue = in_process_queue(store.clone());
     let router = compose(Components {
         store: store.clone(),
@@ -291,8 +310,12 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
         authenticator,
         options: SchemaOptions::default(),
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("local addr: {e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("local addr: {e}"));
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             eprintln!("test server stopped: {e}");
@@ -319,11 +342,16 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
 
 /// Seeds `demo` and `other` (same ids, other prices and webhook secret).
 async fn seed(store: &dyn Store) {
-    demo::seed(store).await.unwrap_or_else(|e| panic!("seeding the demo tenant: {e:#}"));
+    demo::seed(store)
+        .await
+        .unwrap_or_else(|e| panic!("seeding the demo tenant: {e:#}"));
     let other = tenant(OTHER_TENANT);
     let mut config = TenantConfig::new(other.clone());
     config.webhook_secrets = vec![OTHER_WEBHOOK_SECRET.to_string()];
-    store.put_tenant_config(&config).await.unwrap_or_else(|e| panic!("tenant config: {e}"));
+    store
+        .put_tenant_config(&config)
+        .await
+        .unwrap_or_else(|e| panic!("tenant config: {e}"));
     for write in demo::snapshots().unwrap_or_else(|e| panic!("demo snapshots: {e:#}")) {
         let write = match write {
             SnapshotWrite::Product(mut p) => {
@@ -337,7 +365,10 @@ async fn seed(store: &dyn Store) {
             }
             other => other,
         };
-        store.apply_snapshot(&other, write, 1).await.unwrap_or_else(|e| panic!("seeding tenant other: {e}"));
+        store
+            .apply_snapshot(&other, write, 1)
+            .await
+            .unwrap_or_else(|e| panic!("seeding tenant other: {e}"));
     }
 }
 
@@ -352,7 +383,8 @@ pub fn sgd(amount: &str) -> Money {
 /// A product of `v-demo` (0.5 kg, taxable, active).
 pub fn product(sku: &str, price: Money, stock: i64) -> Product {
     Product {
-        product_id: ProductId::new(&format!("p-{}", sku.to_lowercase())).unwrap_or_else(|e| panic!("{e}")),
+        product_id: ProductId::new(&format!("p-{}", sku.to_lowercase()))
+            .unwrap_or_else(|e| panic!("{e}")),
         vendor_id: VendorId::new(VENDOR).unwrap_or_else(|e| panic!("{e}")),
         sku: Sku::new(sku).unwrap_or_else(|e| panic!("{e}")),
         name: format!("Product {sku}"),
@@ -360,7 +392,10 @@ pub fn product(sku: &str, price: Money, stock: i64) -> Product {
         options: Default::default(),
         price,
         stock,
-        package: Package { weight_kg: "0.5".parse().unwrap_or_default(), dimensions_cm: [10, 10, 10] },
+        package: Package {
+            weight_kg: "0.5".parse().unwrap_or_default(),
+            dimensions_cm: [10, 10, 10],
+        },
         is_active: true,
         is_taxable: true,
     }
@@ -388,9 +423,15 @@ impl TestApp {
         if let Some(value) = authorization {
             request = request.header("authorization", value);
         }
-        let response = request.send().await.unwrap_or_else(|e| panic!("POST /graphql: {e}"));
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST /graphql: {e}"));
         let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_else(|e| panic!("reading the body: {e}"));
+        let text = response
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("reading the body: {e}"));
         let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
         Reply { status, body }
     }
@@ -398,15 +439,27 @@ impl TestApp {
     /// `query` with `variables` as `Bearer token`; asserts HTTP 200 and returns the whole body
     /// (`data` and possibly `errors`).
     pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
-        let reply = self.post_graphql(Some(&format!("Bearer {token}")), &json!({"query": query, "variables": variables})).await;
-        assert_eq!(reply.status, 200, "GraphQL answered HTTP {}: {}", reply.status, reply.body);
+        let reply = self
+            .post_graphql(
+                Some(&format!("Bearer {token}")),
+                &json!({"query": query, "variables": variables}),
+            )
+            .await;
+        assert_eq!(
+            reply.status, 200,
+            "GraphQL answered HTTP {}: {}",
+            reply.status, reply.body
+        );
         reply.body
     }
 
     /// Like [`TestApp::gql`] but asserts there are no top-level errors and returns `data`.
     pub async fn gql_data(&self, token: &str, query: &str, variables: Value) -> Value {
         let body = self.gql(token, query, variables).await;
-        assert!(body.get("errors").is_none_or(Value::is_null), "unexpected top-level errors: {body}");
+        assert!(
+            body.get("errors").is_none_or(Value::is_null),
+            "unexpected top-level errors: {body}"
+        );
         body["data"].clone()
     }
 
@@ -445,14 +498,18 @@ impl TestApp {
         let query = format!(
             "mutation($input: {type_name}!) {{ {name}(input: $input) {{ order {{ {ORDER_FIELDS} }} userErrors {{ code field message }} }} }}"
         );
-        let data = self.gql_data(token, &query, json!({ "input": input })).await;
+        let data = self
+            .gql_data(token, &query, json!({ "input": input }))
+            .await;
         data[name].clone()
     }
 
     /// `getOrder` (null when not visible).
     pub async fn get_order(&self, token: &str, order_id: &str) -> Value {
         let query = format!("query($id: ID!) {{ getOrder(orderId: $id) {{ {ORDER_FIELDS} }} }}");
-        self.gql_data(token, &query, json!({ "id": order_id })).await["getOrder"].clone()
+        self.gql_data(token, &query, json!({ "id": order_id }))
+            .await["getOrder"]
+            .clone()
     }
 
     /// `listOrders(as:, status:)`: the nodes of the first page of 20 (asserting it is the only
@@ -461,8 +518,13 @@ impl TestApp {
         let query = format!(
             "query($as: Role!, $status: OrderStatus) {{ listOrders(as: $as, status: $status, first: 20) {{ edges {{ cursor node {{ {ORDER_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
         );
-        let data = self.gql_data(token, &query, json!({ "as": role, "status": status })).await;
-        assert_eq!(data["listOrders"]["pageInfo"]["hasNextPage"], false, "more than one page of orders: {data}");
+        let data = self
+            .gql_data(token, &query, json!({ "as": role, "status": status }))
+            .await;
+        assert_eq!(
+            data["listOrders"]["pageInfo"]["hasNextPage"], false,
+            "more than one page of orders: {data}"
+        );
         data["listOrders"]["edges"]
             .as_array()
             .unwrap_or_else(|| panic!("no edges: {data}"))
@@ -473,7 +535,10 @@ impl TestApp {
 
     /// A DRAFT order of `items` from `v-demo` (shipping to Singapore when `destination`).
     pub async fn checkout(&self, token: &str, items: &[(&str, i64)], destination: bool) -> Value {
-        let items: Vec<Value> = items.iter().map(|(sku, q)| json!({"sku": sku, "quantity": q})).collect();
+        let items: Vec<Value> = items
+            .iter()
+            .map(|(sku, q)| json!({"sku": sku, "quantity": q}))
+            .collect();
         let mut input = json!({"vendorId": VENDOR, "items": items});
         if destination {
             input["destination"] = singapore();
@@ -485,8 +550,16 @@ impl TestApp {
     pub async fn pending_order(&self, token: &str, items: &[(&str, i64)]) -> Value {
         let order = self.checkout(token, items, true).await;
         let id = order["id"].as_str().unwrap_or_default().to_string();
-        ok(self.mutate(token, "selectShippingOption", json!({"orderId": id, "method": "STANDARD"})).await);
-        ok(self.mutate(token, "placeOrder", json!({"orderId": id})).await)
+        ok(self
+            .mutate(
+                token,
+                "selectShippingOption",
+                json!({"orderId": id, "method": "STANDARD"}),
+            )
+            .await);
+        ok(self
+            .mutate(token, "placeOrder", json!({"orderId": id}))
+            .await)
     }
 
     /// Applies a snapshot directly (as an upstream event would), asserting it was applied.
@@ -496,7 +569,11 @@ impl TestApp {
             .apply_snapshot(&tenant(tenant_id), write, version)
             .await
             .unwrap_or_else(|e| panic!("apply_snapshot: {e}"));
-        assert_eq!(outcome, oms_application::ports::ApplyOutcome::Applied, "snapshot not applied (stale version?)");
+        assert_eq!(
+            outcome,
+            oms_application::ports::ApplyOutcome::Applied,
+            "snapshot not applied (stale version?)"
+        );
     }
 
     /// Successful write calls on the item store so far.
@@ -514,18 +591,35 @@ impl TestApp {
         tokio::time::timeout(Duration::from_secs(10), self.queue.wait_idle())
             .await
             .unwrap_or_else(|_| panic!("the sync queue did not become idle within 10 s"));
-        assert!(self.queue.dead_letters().is_empty(), "dead letters: {:?}", self.queue.dead_letters());
+        assert!(
+            self.queue.dead_letters().is_empty(),
+            "dead letters: {:?}",
+            self.queue.dead_letters()
+        );
     }
 
     /// POSTs a signed webhook (`Oms-Signature` with `secret` at the current time).
-    pub async fn post_webhook(&self, tenant: &str, kind: &str, body: &Value, secret: &str) -> Reply {
+    pub async fn post_webhook(
+        &self,
+        tenant: &str,
+        kind: &str,
+        body: &Value,
+        secret: &str,
+    ) -> Reply {
         let raw = serde_json::to_vec(body).unwrap_or_else(|e| panic!("{e}"));
         let signature = sign(secret, &raw);
-        self.post_webhook_raw(tenant, kind, raw, Some(&signature)).await
+        self.post_webhook_raw(tenant, kind, raw, Some(&signature))
+            .await
     }
 
     /// POSTs raw bytes to `/webhooks/{tenant}/{kind}` with an optional `Oms-Signature`.
-    pub async fn post_webhook_raw(&self, tenant: &str, kind: &str, raw: Vec<u8>, signature: Option<&str>) -> Reply {
+    pub async fn post_webhook_raw(
+        &self,
+        tenant: &str,
+        kind: &str,
+        raw: Vec<u8>,
+        signature: Option<&str>,
+    ) -> Reply {
         let mut request = self
             .http
             .post(format!("{}/webhooks/{tenant}/{kind}", self.base_url))
@@ -534,7 +628,10 @@ impl TestApp {
         if let Some(sig) = signature {
             request = request.header("oms-signature", sig);
         }
-        let response = request.send().await.unwrap_or_else(|e| panic!("POST webhook: {e}"));
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST webhook: {e}"));
         let status = response.status().as_u16();
         let text = response.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -576,14 +673,19 @@ pub fn ok(payload: Value) -> Value {
         errors.as_array().is_some_and(Vec::is_empty),
         "expected success, got userErrors: {payload}"
     );
-    assert!(payload["order"].is_object(), "no order in the payload: {payload}");
+    assert!(
+        payload["order"].is_object(),
+        "no order in the payload: {payload}"
+    );
     payload["order"].clone()
 }
 
 /// Asserts the payload failed with exactly one user error `code` at `field` (None = null) and
 /// no order; returns the message.
 pub fn user_error(payload: &Value, code: &str, field: Option<&[&str]>) -> String {
-    let errors = payload["userErrors"].as_array().unwrap_or_else(|| panic!("no userErrors: {payload}"));
+    let errors = payload["userErrors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no userErrors: {payload}"));
     assert_eq!(errors.len(), 1, "expected one user error, got: {payload}");
     let error = &errors[0];
     assert_eq!(error["code"], code, "wrong code: {payload}");
@@ -592,7 +694,10 @@ pub fn user_error(payload: &Value, code: &str, field: Option<&[&str]>) -> String
         None => Value::Null,
     };
     assert_eq!(error["field"], expected, "wrong field: {payload}");
-    assert!(payload["order"].is_null(), "a failed mutation must not return an order: {payload}");
+    assert!(
+        payload["order"].is_null(),
+        "a failed mutation must not return an order: {payload}"
+    );
     let message = error["message"].as_str().unwrap_or_default().to_string();
     assert!(!message.is_empty(), "empty message: {payload}");
     message
@@ -601,15 +706,25 @@ pub fn user_error(payload: &Value, code: &str, field: Option<&[&str]>) -> String
 /// The top-level error code of a response (`errors[0].extensions.code`), asserting `data` has no
 /// result for the failed field.
 pub fn top_level_code(body: &Value) -> String {
-    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("expected top-level errors: {body}"));
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("expected top-level errors: {body}"));
     assert!(!errors.is_empty(), "expected top-level errors: {body}");
-    errors[0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no extensions.code: {body}")).to_string()
+    errors[0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no extensions.code: {body}"))
+        .to_string()
 }
 
 pub fn id_of(order: &Value) -> String {
-    order["id"].as_str().unwrap_or_else(|| panic!("no order id: {order}")).to_string()
+    order["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no order id: {order}"))
+        .to_string()
 }
 
 pub fn version_of(order: &Value) -> i64 {
-    order["version"].as_i64().unwrap_or_else(|| panic!("no version: {order}"))
+    order["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no version: {order}"))
 }

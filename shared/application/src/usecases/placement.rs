@@ -5,6 +5,7 @@ use chrono::Duration;
 use oms_domain::ids::{CouponCode, Sku};
 use oms_domain::order::lifecycle::{self, Transition};
 use oms_domain::order::Placement;
+use oms_domain::ErrorCode;
 use serde::Serialize;
 
 use super::checkout::{idempotency_key, input_hash};
@@ -76,7 +77,30 @@ impl Oms {
             .map(|c| (view.coupon(c).cloned(), view.usage(c)))
             .collect();
         let read_version = order.version;
-        let (placement, events) = order.place(&view.products, &coupons, &ctx, now)?;
+        let (placement, events) = match order.place(&view.products, &coupons, &ctx, now) {
+            // A free-gift offer that started since the last cart change may add a gift whose
+            // product was not read with the order's SKUs: read those few products and try once
+            // more (an extra round trip on this rare path only), so placement reserves the gift
+            // instead of refusing it. `place` left the order untouched on failure.
+            Err(e) if e.code == ErrorCode::ProductUnavailable => {
+                let missing: Vec<Sku> = gift_skus(&view.offers)
+                    .into_iter()
+                    .filter(|s| view.product(s).is_none())
+                    .collect();
+                if missing.is_empty() {
+                    return Err(e.into());
+                }
+                let request = CatalogRequest {
+                    vendor_id: Some(order.vendor.vendor_id.clone()),
+                    skus: missing,
+                    ..CatalogRequest::default()
+                };
+                let mut products = view.products.clone();
+                products.extend(self.load_catalog(caller, request).await?.products);
+                order.place(&products, &coupons, &ctx, now)?
+            }
+            other => other?,
+        };
 
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
         commit.stock = stock_changes(&order.vendor.vendor_id, &placement, -1);
@@ -110,6 +134,18 @@ impl Oms {
             Err(e) => Err(commit_error(e, &order)),
         }
     }
+}
+
+/// SKUs that the vendor's free-gift offers can add.
+fn gift_skus(offers: &[oms_domain::catalog::Offer]) -> Vec<Sku> {
+    let mut skus: Vec<Sku> = offers
+        .iter()
+        .filter(|o| o.kind == oms_domain::catalog::OfferKind::FreeGift)
+        .flat_map(|o| o.conditions.gift_products.iter().map(|g| g.sku.clone()))
+        .collect();
+    skus.sort();
+    skus.dedup();
+    skus
 }
 
 /// Stock movements of a placement (`sign` −1 reserves, +1 releases).

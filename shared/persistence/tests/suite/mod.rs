@@ -12,7 +12,9 @@ use oms_application::ports::{
 use oms_application::records::{IdempotencyKey, PaymentEventStatus, TenantConfig};
 use oms_application::usecases::{DestinationChoice, DraftChange, Fulfilment, SyncUserInput};
 use oms_domain::auth::Role;
-use oms_domain::catalog::{CustomerAddress, ShippingMethod, UserAuthorization};
+use oms_domain::catalog::{
+    CustomerAddress, GiftProduct, OfferKind, ShippingMethod, UserAuthorization,
+};
 use oms_domain::ids::{AddressId, OrderId, UserId};
 use oms_domain::order::{
     Order, OrderEvent, OrderEventKind, OrderStatus, PaymentMethod, PaymentStatus,
@@ -54,6 +56,7 @@ macro_rules! persistence_suite {
             a_stale_expected_version_is_a_version_conflict_and_writes_nothing,
             place_order_when_stock_dropped_meanwhile_is_out_of_stock_and_writes_nothing,
             place_order_with_a_deactivated_product_is_product_unavailable,
+            a_gift_offer_started_after_the_last_cart_change_reserves_the_gift_at_placement,
             a_payment_claimed_by_another_order_is_payment_already_used,
             // Concurrency.
             fifty_concurrent_placements_sell_exactly_the_stock,
@@ -1600,6 +1603,38 @@ pub async fn place_order_with_a_deactivated_product_is_product_unavailable(w: Wo
     assert_eq!(w.stock(A, "CAP").await, 50);
     assert_eq!(w.stock(A, "TSHIRT").await, 100);
     assert!(w.outbox(A, &draft.id, draft.version + 1).await.is_empty());
+}
+
+/// A free-gift offer that starts after the cart's last change adds a gift at placeOrder: its
+/// product was not read with the order's SKUs, so placement reads it and reserves its stock
+/// (instead of refusing the order as PRODUCT_UNAVAILABLE).
+pub async fn a_gift_offer_started_after_the_last_cart_change_reserves_the_gift_at_placement(
+    w: World,
+) {
+    let c = customer(A, C1);
+    let draft = w.ready_draft(&c, &[("TSHIRT", 1)]).await;
+    assert!(draft.pricing.gift_lines.is_empty());
+    let mut gift = offer("o-gift", "Free cap", "0");
+    gift.kind = OfferKind::FreeGift;
+    gift.required_coupon = false;
+    gift.conditions.gift_products = vec![GiftProduct {
+        sku: sku("CAP"),
+        quantity: 1,
+        name: Some("Cap".into()),
+    }];
+    w.apply(A, SnapshotWrite::Offer(gift), 2).await;
+
+    let placed = ok(w.oms.place_order(&c, draft.id.as_str(), None, None).await).order;
+    assert_eq!(placed.status, OrderStatus::Pending);
+    let gifts: Vec<(String, u32)> = placed
+        .pricing
+        .gift_lines
+        .iter()
+        .map(|l| (l.sku.to_string(), l.quantity))
+        .collect();
+    assert_eq!(gifts, [("CAP".to_string(), 1)]);
+    assert_eq!(w.stock(A, "CAP").await, 49, "the gift's stock is reserved");
+    assert_eq!(w.stock(A, "TSHIRT").await, 99);
 }
 
 /// One transaction id confirms one order: PAYMENT_ALREADY_USED, from the recorded claim or from

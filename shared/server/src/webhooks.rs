@@ -11,9 +11,30 @@ use axum::Json;
 
 use crate::AppState;
 
-fn respond(status: u16, body: serde_json::Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(body)).into_response()
+/// `/webhooks/{tenant}/{kind}` (runtime.md §3) or the original's `/webhook/wss/...` (§3.4).
+#[derive(Clone, Copy)]
+enum Route {
+    Current,
+    Legacy,
+}
+
+async fn handle(
+    state: &AppState,
+    route: Route,
+    tenant: &str,
+    kind: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    tracing::Span::current().record("tenant", tenant);
+    let now = chrono::Utc::now();
+    let deps = &state.webhooks;
+    let r = match route {
+        Route::Current => oms_webhooks::receive(deps, tenant, kind, headers, body, now).await,
+        Route::Legacy => oms_webhooks::receive_legacy(deps, tenant, kind, headers, body, now).await,
+    };
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(r.body)).into_response()
 }
 
 pub async fn receive(
@@ -22,17 +43,7 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    tracing::Span::current().record("tenant", tenant.as_str());
-    let r = oms_webhooks::receive(
-        &state.webhooks,
-        &tenant,
-        &kind,
-        &headers,
-        &body,
-        chrono::Utc::now(),
-    )
-    .await;
-    respond(r.status, r.body)
+    handle(&state, Route::Current, &tenant, &kind, &headers, &body).await
 }
 
 pub async fn receive_legacy(
@@ -41,15 +52,5 @@ pub async fn receive_legacy(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    tracing::Span::current().record("tenant", tenant.as_str());
-    let r = oms_webhooks::receive_legacy(
-        &state.webhooks,
-        &tenant,
-        &kind,
-        &headers,
-        &body,
-        chrono::Utc::now(),
-    )
-    .await;
-    respond(r.status, r.body)
+    handle(&state, Route::Legacy, &tenant, &kind, &headers, &body).await
 }

@@ -1,10 +1,11 @@
 //! The five legacy `wss` golden vectors of original-oms.md §12.4, byte-exact (no trailing newline).
+//! Public so that every crate testing the legacy route uses the same bytes.
 
-pub(crate) const SECRET: &str = "2323434235235";
-pub(crate) const TENANT: &str = "tenant123";
+pub const SECRET: &str = "2323434235235";
+pub const TENANT: &str = "tenant123";
 
 /// (legacy kind, signature hex, body)
-pub(crate) const VECTORS: [(&str, &str, &str); 5] = [
+pub const VECTORS: [(&str, &str, &str); 5] = [
     (
         "product_update",
         "a6a839d2d0a1011423edfc0994aab1f94e13a08b3ce9896a96f87281a3ebf207",

@@ -19,8 +19,7 @@ pub mod schema;
 pub mod signature;
 pub mod validate;
 
-#[cfg(test)]
-mod golden;
+pub mod golden;
 
 pub use crate::csv::{template, CsvImport, CsvRow, RowError};
 pub use envelope::{

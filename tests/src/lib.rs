@@ -309,6 +309,7 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
         queue: Arc::new(queue.clone()),
         authenticator,
         options: SchemaOptions::default(),
+        graphiql_token: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

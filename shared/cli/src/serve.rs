@@ -60,6 +60,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         }
     };
     let authenticator = Authenticator::new(auth_config.clone())?;
+    let tokens = if args.demo && auth_config.is_dev() {
+        Some(DemoTokens::issue(&auth_config)?)
+    } else {
+        None
+    };
 
     let queue = Arc::new(in_process_queue(store.clone()));
     let app = compose(Components {
@@ -75,13 +80,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             introspection: !args.no_introspection,
             ..SchemaOptions::default()
         },
+        // Demo only: GraphiQL opens with the demo customer's token already in its headers.
+        graphiql_token: tokens.as_ref().map(|t| t.customer.clone()),
     });
 
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("binding {}", args.addr))?;
     let local = listener.local_addr()?;
-    print_banner(&args, local, &auth_config, generated)?;
+    print_banner(&args, local, tokens.as_ref(), generated);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
@@ -94,12 +101,37 @@ async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn print_banner(
-    args: &ServeArgs,
-    addr: SocketAddr,
-    config: &AuthConfig,
-    generated: bool,
-) -> Result<()> {
+/// Tokens of the demo customer and the demo vendor's user, valid 24 h.
+struct DemoTokens {
+    customer: String,
+    vendor: String,
+}
+
+impl DemoTokens {
+    fn issue(config: &AuthConfig) -> Result<Self> {
+        let day = Duration::from_secs(86_400);
+        Ok(DemoTokens {
+            customer: issue(
+                config,
+                demo::TENANT,
+                demo::CUSTOMER,
+                &[Role::Customer],
+                None,
+                day,
+            )?,
+            vendor: issue(
+                config,
+                demo::TENANT,
+                demo::VENDOR_USER,
+                &[Role::Vendor],
+                Some(demo::VENDOR),
+                day,
+            )?,
+        })
+    }
+}
+
+fn print_banner(args: &ServeArgs, addr: SocketAddr, tokens: Option<&DemoTokens>, generated: bool) {
     println!("oms serving on http://{addr} ({})", args.store.describe());
     println!("  GraphQL   POST http://{addr}/graphql   (GraphiQL: open it in a browser)");
     println!("  webhooks  POST http://{addr}/webhooks/{{tenant}}/{{kind}}");
@@ -110,32 +142,16 @@ fn print_banner(
             args.store.data_dir.join("dev-jwt-secret").display()
         );
     }
-    if args.demo && config.is_dev() {
-        let day = Duration::from_secs(86_400);
-        let customer = issue(
-            config,
-            demo::TENANT,
-            demo::CUSTOMER,
-            &[Role::Customer],
-            None,
-            day,
-        )?;
-        let vendor = issue(
-            config,
-            demo::TENANT,
-            demo::VENDOR_USER,
-            &[Role::Vendor],
-            Some(demo::VENDOR),
-            day,
-        )?;
+    if let Some(tokens) = tokens {
         println!();
         println!(
-            "demo tenant '{}' is ready (vendor {}, coupon WELCOME10). Tokens valid 24 h:",
+            "demo tenant '{}' is ready (vendor {}, coupon WELCOME10). GraphiQL opens as customer {}. Tokens valid 24 h:",
             demo::TENANT,
-            demo::VENDOR
+            demo::VENDOR,
+            demo::CUSTOMER
         );
-        println!("export CUSTOMER_TOKEN={customer}");
-        println!("export VENDOR_TOKEN={vendor}");
+        println!("export CUSTOMER_TOKEN={}", tokens.customer);
+        println!("export VENDOR_TOKEN={}", tokens.vendor);
         println!("export OMS=http://{addr}/graphql");
         println!(
             "(webhook secret of tenant '{}': {})",
@@ -143,5 +159,4 @@ fn print_banner(
             demo::WEBHOOK_SECRET
         );
     }
-    Ok(())
 }

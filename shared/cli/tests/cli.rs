@@ -358,6 +358,10 @@ fn the_readme_quick_start_works_against_the_real_binary() {
         body.to_lowercase().contains("graphiql"),
         "GET /graphql should serve GraphiQL"
     );
+    assert!(
+        body.contains(&format!("Bearer {}", server.customer_token)),
+        "with --demo, GraphiQL opens with the demo customer's token in its headers"
+    );
 
     // The walk-through, exactly as the README has it.
     let steps = readme_steps();

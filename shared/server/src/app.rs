@@ -36,6 +36,8 @@ pub struct Components {
     pub queue: Arc<dyn EventQueue>,
     pub authenticator: Authenticator,
     pub options: SchemaOptions,
+    /// Pre-filled GraphiQL `Authorization` token (local demo only).
+    pub graphiql_token: Option<String>,
 }
 
 /// The one router over the given components.
@@ -45,10 +47,7 @@ pub fn compose(c: Components) -> Router {
         store: c.store,
         queue: c.queue,
     };
-    router(Arc::new(AppState::new(
-        oms,
-        c.authenticator,
-        webhooks,
-        c.options,
-    )))
+    let state = AppState::new(oms, c.authenticator, webhooks, c.options)
+        .with_graphiql_token(c.graphiql_token);
+    router(Arc::new(state))
 }

@@ -98,18 +98,27 @@ pub async fn execute_group(
     }
 }
 
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+fn graphiql_page(state: &AppState, endpoint: &str) -> Html<String> {
+    let bearer = state.graphiql_token.as_ref().map(|t| format!("Bearer {t}"));
+    let mut page = GraphiQLSource::build()
+        .endpoint(endpoint)
+        .title("OMS GraphiQL");
+    if let Some(value) = bearer.as_deref() {
+        page = page.header("Authorization", value);
+    }
+    Html(page.finish())
 }
 
-pub async fn graphiql_group(Path(group): Path<String>) -> Response {
+pub async fn graphiql(State(state): State<Arc<AppState>>) -> Html<String> {
+    graphiql_page(&state, "/graphql")
+}
+
+pub async fn graphiql_group(
+    State(state): State<Arc<AppState>>,
+    Path(group): Path<String>,
+) -> Response {
     match oms_graphql::Group::parse(&group) {
-        Some(g) => Html(
-            GraphiQLSource::build()
-                .endpoint(&format!("/graphql/{}", g.as_str()))
-                .finish(),
-        )
-        .into_response(),
+        Some(g) => graphiql_page(&state, &format!("/graphql/{}", g.as_str())).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -31,6 +31,8 @@ pub struct AppState {
     groups: HashMap<Group, AnySchema>,
     auth: Authenticator,
     webhooks: WebhookDeps,
+    /// Pre-filled `Authorization` header of the GraphiQL page (local demo only).
+    graphiql_token: Option<String>,
 }
 
 impl AppState {
@@ -49,7 +51,15 @@ impl AppState {
             groups,
             auth,
             webhooks,
+            graphiql_token: None,
         }
+    }
+
+    /// Pre-fills GraphiQL's `Authorization` header with this token (`oms serve --demo`), so a
+    /// first-time user can run queries at once. Never set in AWS.
+    pub fn with_graphiql_token(mut self, token: Option<String>) -> Self {
+        self.graphiql_token = token;
+        self
     }
 
     /// The SDL served at `POST /graphql`.

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oms_application::ports::{NoPaymentGateway, SnapshotWrite, Store, SystemClock};
+use oms_application::ports::{Clock, NoPaymentGateway, SnapshotWrite, Store, SystemClock};
 use oms_application::records::TenantConfig;
 use oms_auth::{AuthConfig, Authenticator};
 use oms_domain::address::Country;
@@ -269,10 +269,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts the OMS with the given authentication config (`secret` is what [`TestApp::token`]
 /// signs with; irrelevant in JWKS mode).
 pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) -> TestApp {
+    // The real server runs on the machine's clock (tokens, signatures and event times below are
+    // all relative to it, so the suite passes at any date); the store shares it.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (raw, dir, table): (Arc<dyn ItemStore>, Option<TempDir>, Option<String>) = match backend {
         Backend::Embedded => {
             let dir = TempDir::new("oms-e2e");
-            let store = SqliteStore::open(dir.path().join("oms.sqlite"))
+            let store = SqliteStore::open(dir.path().join("oms.sqlite"), clock.clone())
                 .unwrap_or_else(|e| panic!("cannot open the embedded store: {e}"));
             (Arc::new(store), Some(dir), None)
         }
@@ -289,7 +292,11 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
                     )
                 });
             (
-                Arc::new(oms_store::DynamoStore::new(&client, table.clone())),
+                Arc::new(oms_store::DynamoStore::new(
+                    &client,
+                    table.clone(),
+                    clock.clone(),
+                )),
                 None,
                 Some(table),
             )
@@ -301,10 +308,10 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
 
     let authenticator =
         Authenticator::new(auth).unwrap_or_else(|e| panic!("auth config rejected: {e}"));
-    let queue = in_process_queue(store.clone());
+    let queue = in_process_queue(store.clone(), clock.clone());
     let router = compose(Components {
         store: store.clone(),
-        clock: Arc::new(SystemClock),
+        clock,
         payments: Arc::new(NoPaymentGateway),
         queue: Arc::new(queue.clone()),
         authenticator,
@@ -645,7 +652,7 @@ pub fn sign(secret: &str, raw: &[u8]) -> String {
     oms_sync::signature::oms::sign(secret, chrono::Utc::now().timestamp(), raw)
 }
 
-/// A webhook envelope (runtime.md §3.2).
+/// A webhook envelope (docs/sync.md §3).
 pub fn event(id: &str, event_type: &str, tenant: &str, version: u64, data: Value) -> Value {
     json!({
         "id": id,

@@ -210,6 +210,63 @@ async fn concurrent_checkouts_with_one_key_create_one_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_placements_with_one_key_place_once_and_all_answer_the_first_result() {
+    let app = Arc::new(spawn_app(Backend::Embedded).await);
+    let c = app.customer_token();
+    let id = id_of(&app.checkout(&c, &[("MUG-01", 1)], true).await);
+    ok(app
+        .mutate(
+            &c,
+            "selectShippingOption",
+            json!({"orderId": id, "method": "STANDARD"}),
+        )
+        .await);
+    let n = 8;
+    let barrier = Arc::new(Barrier::new(n));
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let (app, c, id, barrier) = (app.clone(), c.clone(), id.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            app.mutate(
+                &c,
+                "placeOrder",
+                json!({"orderId": id, "idempotencyKey": "pay-click"}),
+            )
+            .await
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        // A request that lost the race must replay the winner, never answer VERSION_CONFLICT.
+        answers.push(ok(task.await.unwrap()));
+    }
+    assert!(
+        answers.iter().all(|a| *a == answers[0]),
+        "every request with one key answers the same result: {answers:#?}"
+    );
+    assert_eq!(answers[0]["status"], "PENDING");
+
+    // Later, after the order moved on, the key still answers the first result.
+    ok(app
+        .mutate(
+            &c,
+            "cancelOrder",
+            json!({"orderId": id, "reason": "too slow"}),
+        )
+        .await);
+    let late = ok(app
+        .mutate(
+            &c,
+            "placeOrder",
+            json!({"orderId": id, "idempotencyKey": "pay-click"}),
+        )
+        .await);
+    assert_eq!(late, answers[0]);
+    assert_eq!(app.get_order(&c, &id).await["status"], "CANCELLED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_customers_placing_at_once_on_a_stock_of_five_get_exactly_five_pending_orders() {
     let app = Arc::new(spawn_app(Backend::Embedded).await);
     app.apply(

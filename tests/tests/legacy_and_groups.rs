@@ -1,4 +1,4 @@
-//! The original OMS's senders over HTTP (`/webhook/wss/{tenant}/{legacy_kind}`, runtime.md §3.4)
+//! The original OMS's senders over HTTP (`/webhook/wss/{tenant}/{legacy_kind}`, docs/webhooks.md)
 //! with the golden vectors, and the per-group GraphQL routes (`/graphql/{group}`).
 
 use oms_application::records::TenantConfig;

@@ -356,19 +356,9 @@ pub trait TenantRepository: Send + Sync {
 pub trait Store: OrderRepository + CatalogRepository + SyncRepository + TenantRepository {}
 impl<T: OrderRepository + CatalogRepository + SyncRepository + TenantRepository> Store for T {}
 
-/// The clock (tests pin it).
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system clock.
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
+/// The one clock (tests pin it); the same instance is handed to the store, so its TTL view
+/// agrees with the use cases.
+pub use oms_clock::{Clock, ManualClock, SystemClock};
 
 /// What a payment provider reports for a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,7 +32,7 @@ impl IdempotencyKey {
     }
 }
 
-/// A stored success: replays with the same input hash return the same order.
+/// A stored success: replays with the same input hash answer exactly the first result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
     pub key: IdempotencyKey,
@@ -40,6 +40,12 @@ pub struct IdempotencyRecord {
     pub input_hash: String,
     pub order_id: OrderId,
     pub expires_at: DateTime<Utc>,
+    /// The order as the first request answered it, written in the same transaction. A replay
+    /// answers this, not the order as it is now (which may have moved on: confirmed, shipped),
+    /// so a retried request sees exactly what the lost response said. Records written before
+    /// this field existed have none and replay the current order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<oms_domain::order::Order>,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

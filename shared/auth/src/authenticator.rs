@@ -114,25 +114,12 @@ impl Authenticator {
         &self.inner.config
     }
 
-    /// Verifies `Authorization: Bearer <jwt>` (scheme case-insensitive) against the system clock.
+    /// Verifies `Authorization: Bearer <jwt>` (scheme case-insensitive); `exp` / `nbf` are
+    /// checked against `now`, which callers take from the OMS's one injected clock (there is
+    /// deliberately no wall-clock variant: a test that pins the clock pins token expiry too).
     ///
     /// # Errors
     /// [`AuthError`] for every rejection; its `Display` is just `unauthenticated`.
-    pub async fn verify(
-        &self,
-        authorization_header: Option<&str>,
-    ) -> Result<VerifiedToken, AuthError> {
-        self.verify_at(
-            authorization_header,
-            DateTime::<Utc>::from(std::time::SystemTime::now()),
-        )
-        .await
-    }
-
-    /// [`verify`](Self::verify) at a given time (`exp` / `nbf` are checked against `now`).
-    ///
-    /// # Errors
-    /// As [`verify`](Self::verify).
     pub async fn verify_at(
         &self,
         authorization_header: Option<&str>,
@@ -279,7 +266,7 @@ mod tests {
             panic!("dev config must build")
         };
         assert_send_sync(&auth);
-        assert_send(auth.verify(None));
+        assert_send(auth.verify_at(None, DateTime::<Utc>::UNIX_EPOCH));
     }
 
     #[test]

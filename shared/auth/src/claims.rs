@@ -1,5 +1,5 @@
 //! From signature-verified claims to a [`VerifiedToken`]: time, issuer, audience, subject,
-//! tenant, roles and vendor id rules (runtime.md §2).
+//! tenant, roles and vendor id rules (docs/auth.md "Claims").
 
 use serde_json::{Map, Value};
 

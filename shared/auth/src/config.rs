@@ -1,5 +1,5 @@
 //! How tokens are verified in this deployment: JWKS (production) or a shared HS256 secret
-//! (development), read from the environment (runtime.md §2, §6) or built in code.
+//! (development), read from the environment (docs/auth.md "Environment") or built in code.
 
 use std::fmt;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Verification of the bearer JWT that every GraphQL request carries (runtime.md §2).
+//! Verification of the bearer JWT that every GraphQL request carries (docs/auth.md).
 //!
 //! Two modes, chosen by [`AuthConfig`] (usually [`AuthConfig::from_env`]):
 //! - **JWKS** (production): RS256/ES256 tokens, key chosen by `kid` from a JWKS fetched over

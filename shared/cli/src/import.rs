@@ -1,6 +1,7 @@
-//! `oms import`: CSV snapshot import (runtime.md §4) with a progress bar on a terminal, a
+//! `oms import`: CSV snapshot import (docs/runtime.md) with a progress bar on a terminal, a
 //! row-level error report, and exit code 0 only when every row was imported.
 
+use oms_clock::Clock as _;
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
 use std::path::PathBuf;
@@ -68,7 +69,8 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
     let kind = csv_kind(kind)?;
     let input = File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let total_bytes = input.metadata().map(|m| m.len()).unwrap_or(0);
-    let store = args.store.open().await?;
+    let clock = oms_clock::system();
+    let store = args.store.open(clock.clone()).await?;
 
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(total_bytes);
@@ -80,7 +82,7 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let version = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    let version = u64::try_from(clock.now().timestamp_millis()).unwrap_or(0);
     let options = ImportOptions {
         dry_run: args.dry_run,
         default_version: version,

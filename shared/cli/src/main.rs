@@ -1,4 +1,4 @@
-//! `oms`: the whole OMS on a laptop (runtime.md §1).
+//! `oms`: the whole OMS on a laptop (docs/runtime.md).
 
 mod import;
 mod serve;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use oms_application::ports::SystemClock;
+use oms_application::ports::{Clock, SystemClock};
 use oms_auth::{AuthConfig, Authenticator};
 use oms_domain::auth::Role;
 use oms_graphql::SchemaOptions;
@@ -41,7 +41,9 @@ fn init_logs() {
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     init_logs();
-    let store = args.store.open().await?;
+    // The one clock: the store's TTL view, the use cases, tokens and webhook windows.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = args.store.open(clock.clone()).await?;
     if args.demo {
         demo::seed(store.as_ref())
             .await
@@ -66,10 +68,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None
     };
 
-    let queue = Arc::new(in_process_queue(store.clone()));
+    let queue = Arc::new(in_process_queue(store.clone(), clock.clone()));
     let app = compose(Components {
         store: store.clone(),
-        clock: Arc::new(SystemClock),
+        clock,
         payments: Arc::new(
             oms_payments::ProviderGateway::new(oms_payments::ProviderSettings::default())
                 .context("payment providers")?,

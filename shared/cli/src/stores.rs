@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use oms_application::ports::Store;
+use oms_application::ports::{Clock, Store};
 use oms_persistence::Repository;
 use oms_store::{DynamoStore, ItemStore, SqliteStore};
 
@@ -26,8 +26,8 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    /// The item store these flags name.
-    pub async fn open_items(&self) -> Result<Arc<dyn ItemStore>> {
+    /// The item store these flags name; `clock` decides which items have expired.
+    pub async fn open_items(&self, clock: Arc<dyn Clock>) -> Result<Arc<dyn ItemStore>> {
         match &self.dynamodb_table {
             Some(table) => {
                 let client = oms_store::client_from_env(self.dynamodb_endpoint.clone()).await;
@@ -44,13 +44,13 @@ impl StoreArgs {
                             .context("creating the DynamoDB table")?;
                     }
                 }
-                Ok(Arc::new(DynamoStore::new(&client, table.clone())))
+                Ok(Arc::new(DynamoStore::new(&client, table.clone(), clock)))
             }
             None => {
                 std::fs::create_dir_all(&self.data_dir)
                     .with_context(|| format!("creating {}", self.data_dir.display()))?;
                 let path = self.data_dir.join("oms.sqlite");
-                let store = SqliteStore::open(&path)
+                let store = SqliteStore::open(&path, clock)
                     .with_context(|| format!("opening {}", path.display()))?;
                 Ok(Arc::new(store))
             }
@@ -58,8 +58,8 @@ impl StoreArgs {
     }
 
     /// The repositories over that store.
-    pub async fn open(&self) -> Result<Arc<dyn Store>> {
-        Ok(Arc::new(Repository::new(self.open_items().await?)))
+    pub async fn open(&self, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>> {
+        Ok(Arc::new(Repository::new(self.open_items(clock).await?)))
     }
 
     pub fn describe(&self) -> String {

@@ -155,7 +155,7 @@ pub async fn tenant_put(args: TenantPutArgs) -> Result<()> {
     if args.webhook_secrets.iter().any(|s| s.len() < 8) {
         bail!("webhook secrets must be at least 8 characters");
     }
-    let store = args.store.open().await?;
+    let store = args.store.open(oms_clock::system()).await?;
     let mut config = store
         .get_tenant_config(&tenant)
         .await?

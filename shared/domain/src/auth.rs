@@ -46,7 +46,7 @@ impl Principal {
 ///   and name the vendor the user acts for; an inactive snapshot REVOKES every role (the tenant's
 ///   identity system disabled the user), whatever the token says.
 /// - Vendor id = the token's `vendor_id` claim, else the snapshot's `vendor_id`, else `sub`
-///   (runtime.md §2).
+///   (docs/auth.md).
 pub fn resolve_principal(
     sub: &CustomerId,
     token_roles: &[Role],

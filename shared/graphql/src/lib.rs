@@ -1,4 +1,4 @@
-//! The OMS GraphQL API (contract: `shared/contract/schema.graphql`), transport-free.
+//! The OMS GraphQL API (docs/graphql.md), transport-free.
 //!
 //! A server (an `oms serve` route, a Lambda per resolver group) builds a schema once and executes
 //! each request with the verified [`Caller`] in the request data:

@@ -1,5 +1,5 @@
 //! Payment provider adapters: real HTTP clients for Stripe and PayPal behind the application's
-//! [`PaymentGateway`](oms_application::ports::PaymentGateway) port (runtime.md §3.2).
+//! [`PaymentGateway`](oms_application::ports::PaymentGateway) port (docs/payments.md).
 //!
 //! confirmOrder first trusts a payment recorded from a signed `payments` event; only when none is
 //! recorded and the tenant configured a provider does it call [`ProviderGateway`], which asks:

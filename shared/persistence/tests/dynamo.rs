@@ -88,7 +88,7 @@ impl ItemStore for OneCallAtATime {
 }
 
 /// A store on a fresh table of its own (`oms-persistence-test-<ulid>`).
-async fn dynamo_store() -> Backend {
+async fn dynamo_store(clock: Arc<dyn oms_application::ports::Clock>) -> Backend {
     require_emulator_env();
     let client = client_from_env(None).await;
     let table = format!("oms-persistence-test-{}", ulid::Ulid::new());
@@ -96,7 +96,7 @@ async fn dynamo_store() -> Backend {
         .await
         .unwrap_or_else(|e| panic!("creating table {table} failed (is moto running?): {e:?}"));
     Backend::new(Arc::new(OneCallAtATime {
-        inner: DynamoStore::new(&client, table),
+        inner: DynamoStore::new(&client, table, clock),
         gate: tokio::sync::Mutex::new(()),
     }))
 }

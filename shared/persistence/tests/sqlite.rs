@@ -8,11 +8,12 @@ mod suite;
 use std::sync::Arc;
 
 use common::Backend;
+use oms_application::ports::Clock;
 use oms_store::SqliteStore;
 
-async fn sqlite_in_memory() -> Backend {
+async fn sqlite_in_memory(clock: Arc<dyn Clock>) -> Backend {
     Backend::new(Arc::new(
-        SqliteStore::in_memory().expect("in-memory SQLite"),
+        SqliteStore::in_memory(clock).expect("in-memory SQLite"),
     ))
 }
 
@@ -35,9 +36,9 @@ impl Drop for TempDb {
     }
 }
 
-async fn sqlite_file() -> Backend {
+async fn sqlite_file(clock: Arc<dyn Clock>) -> Backend {
     let db = TempDb::new();
-    let store = SqliteStore::open(&db.0).expect("SQLite file");
+    let store = SqliteStore::open(&db.0, clock).expect("SQLite file");
     Backend {
         store: Arc::new(store),
         keep: Some(Box::new(db)),
@@ -56,12 +57,15 @@ mod file {
 async fn a_placed_order_survives_reopening_the_database_file() {
     use common::*;
     let db = TempDb::new();
-    let backend = |path: &std::path::Path| Backend::new(Arc::new(SqliteStore::open(path).unwrap()));
+    let clock = test_clock();
+    let backend = |path: &std::path::Path| {
+        Backend::new(Arc::new(SqliteStore::open(path, clock.clone()).unwrap()))
+    };
     let placed = {
-        let w = World::seeded(backend(&db.0)).await;
+        let w = World::seeded(backend(&db.0), clock.clone()).await;
         w.placed(&customer(A, C1), &[("MUG", 2)]).await
     };
-    let reopened = World::new(backend(&db.0));
+    let reopened = World::new(backend(&db.0), clock.clone());
     assert_eq!(reopened.stored_order(A, &placed.id).await, placed);
     assert_eq!(reopened.stock(A, "MUG").await, 3);
     let listed = reopened

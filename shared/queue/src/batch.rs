@@ -2,7 +2,7 @@
 //!
 //! [`process_batch`] is pure apart from the handler: no AWS call, no Lambda runtime. The updater
 //! function calls it from its `service_fn`; the tests call it directly, acting as the event-source
-//! mapping (toolchain.md §8). The mapping must be configured with
+//! mapping (docs/development.md). The mapping must be configured with
 //! `FunctionResponseTypes: [ReportBatchItemFailures]`; without it the response is ignored and one
 //! failure returns the whole batch.
 //!
@@ -18,10 +18,10 @@
 //!   every later record of *that group* in the batch is reported failed **without being
 //!   handled**, so the group is redelivered from its first failure on and its order is kept.
 //!   Records of other groups continue. This is Powertools' `SqsFifoPartialProcessor` with
-//!   `skip_group_on_error`; conventions.md §10 cites the processor's default, which also stops
-//!   every other group after the first failure. Both keep each group in order (SQS orders only
-//!   within a group); stopping only the failing group keeps one poisoned entity or tenant from
-//!   delaying everyone else in the batch and from burning their receive counts towards the DLQ.
+//!   `skip_group_on_error`; the processor's default also stops every other group after the
+//!   first failure. Both keep each group in order (SQS orders only within a group); stopping
+//!   only the failing group keeps one poisoned entity or tenant from delaying everyone else in
+//!   the batch and from burning their receive counts towards the DLQ.
 //! * Records without a `MessageGroupId` (a standard queue) are independent: a failure affects
 //!   only that record.
 //! * A record without a message id cannot be reported. Then every record of the event is reported

@@ -1,7 +1,7 @@
 //! `SqsQueue` and `process_batch` against SQS FIFO on moto (`infra/moto.sh start`).
 //!
 //! Nothing invokes Lambda locally, so these tests act as the SQS event-source mapping
-//! (toolchain.md §8): `ReceiveMessage` (≤ 10 messages, all attributes) → an `SqsEvent` → call
+//! (docs/development.md): `ReceiveMessage` (≤ 10 messages, all attributes) → an `SqsEvent` → call
 //! `process_batch` in-process → delete every record not in `batchItemFailures`. Failed records
 //! come back after the visibility timeout and move to the DLQ after `maxReceiveCount`.
 //!

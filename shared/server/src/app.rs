@@ -15,8 +15,8 @@ use crate::{router, AppState};
 
 /// The in-process sync queue of `oms serve`: accepted webhook events are applied by the same
 /// updater the SQS-triggered Lambda runs.
-pub fn in_process_queue(store: Arc<dyn Store>) -> InProcessQueue {
-    let updater = UpdaterDeps::new(store);
+pub fn in_process_queue(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> InProcessQueue {
+    let updater = UpdaterDeps::new(store, clock);
     InProcessQueue::new(InProcessConfig::default(), move |message| {
         let updater = updater.clone();
         async move {
@@ -42,10 +42,11 @@ pub struct Components {
 
 /// The one router over the given components.
 pub fn compose(c: Components) -> Router {
-    let oms = Oms::new(c.store.clone(), c.clock, c.payments);
+    let oms = Oms::new(c.store.clone(), c.clock.clone(), c.payments);
     let webhooks = WebhookDeps {
         store: c.store,
         queue: c.queue,
+        clock: c.clock,
     };
     let state = AppState::new(oms, c.authenticator, webhooks, c.options)
         .with_graphiql_token(c.graphiql_token);

@@ -1,4 +1,4 @@
-//! The demo tenant of runtime.md §5: tenant `demo`, vendor `v-demo` (SG), products in SGD with
+//! The demo tenant (docs/runtime.md): tenant `demo`, vendor `v-demo` (SG), products in SGD with
 //! stock, coupon WELCOME10 (10 % off), Standard and Express shipping, customer `c-demo` with one
 //! address. Seeding goes through the same versioned snapshot writes as webhooks, so running it
 //! again changes nothing.

@@ -58,7 +58,7 @@ async fn execute(
     let header = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let token = match state.auth.verify(header).await {
+    let token = match state.auth.verify_at(header, state.clock.now()).await {
         Ok(t) => t,
         Err(e) => {
             tracing::info!(reason = e.reason().as_str(), "unauthenticated request");

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
+use oms_application::ports::Clock;
 use oms_application::Oms;
 use oms_auth::Authenticator;
 use oms_graphql::{build_group_schema, AnySchema, Group, SchemaOptions};
@@ -31,6 +32,8 @@ pub struct AppState {
     groups: HashMap<Group, AnySchema>,
     auth: Authenticator,
     webhooks: WebhookDeps,
+    /// The OMS's one clock (token `exp`/`nbf`, webhook timestamp windows).
+    clock: Arc<dyn Clock>,
     /// Pre-filled `Authorization` header of the GraphiQL page (local demo only).
     graphiql_token: Option<String>,
 }
@@ -46,11 +49,13 @@ impl AppState {
             .iter()
             .map(|g| (*g, build_group_schema(*g, oms.clone(), options)))
             .collect();
+        let clock = oms.clock().clone();
         AppState {
             full: AnySchema::full(oms, options),
             groups,
             auth,
             webhooks,
+            clock,
             graphiql_token: None,
         }
     }

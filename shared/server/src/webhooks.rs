@@ -11,7 +11,7 @@ use axum::Json;
 
 use crate::AppState;
 
-/// `/webhooks/{tenant}/{kind}` (runtime.md §3) or the original's `/webhook/wss/...` (§3.4).
+/// `/webhooks/{tenant}/{kind}` or the legacy `/webhook/wss/...` (docs/webhooks.md §2, §3).
 #[derive(Clone, Copy)]
 enum Route {
     Current,
@@ -27,7 +27,7 @@ async fn handle(
     body: &Bytes,
 ) -> Response {
     tracing::Span::current().record("tenant", tenant);
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let deps = &state.webhooks;
     let r = match route {
         Route::Current => oms_webhooks::receive(deps, tenant, kind, headers, body, now).await,

@@ -1,6 +1,6 @@
 //! Snapshot sync the way AWS runs it, on the local emulator (moto): a signed webhook is accepted
 //! and published to the FIFO sync queue (SQS), the test acts as the SQS event-source mapping
-//! (toolchain.md §8) and hands each batch to the updater Lambda's handler
+//! (docs/development.md) and hands each batch to the updater Lambda's handler
 //! (`oms_server::updater::handle_sqs_batch`), which applies snapshots to DynamoDB.
 //! Fails, never skips, when AWS_ENDPOINT_URL is unset.
 
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use oms_application::ports::{CatalogRequest, EventQueue, QueueMessage, Store};
+use oms_application::ports::{CatalogRequest, Clock, EventQueue, ManualClock, QueueMessage, Store};
 use oms_application::records::TenantConfig;
 use oms_domain::ids::{Sku, TenantId, VendorId};
 use oms_persistence::Repository;
@@ -25,6 +25,7 @@ struct Env {
     arn: String,
     dlq_url: String,
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     tenant: TenantId,
 }
 
@@ -71,8 +72,15 @@ async fn env() -> Env {
     oms_store::create_table(&dynamo, &table)
         .await
         .expect("create table");
-    let store: Arc<dyn Store> =
-        Arc::new(Repository::new(Arc::new(DynamoStore::new(&dynamo, table))));
+    // Pinned anywhere: the store, receiver and updater all judge time by this one clock.
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(
+        chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("instant"),
+    ));
+    let store: Arc<dyn Store> = Arc::new(Repository::new(Arc::new(DynamoStore::new(
+        &dynamo,
+        table,
+        clock.clone(),
+    ))));
     let tenant = TenantId::new("t-sqs").expect("tenant");
     let mut config = TenantConfig::new(tenant.clone());
     config.webhook_secrets = vec![SECRET.into()];
@@ -99,6 +107,7 @@ async fn env() -> Env {
         arn,
         dlq_url,
         store,
+        clock,
         tenant,
     }
 }
@@ -127,7 +136,7 @@ fn product_event(id: &str) -> Vec<u8> {
 }
 
 async fn post(deps: &WebhookDeps, kind: &str, body: &[u8]) -> u16 {
-    let now = chrono::Utc::now();
+    let now = deps.clock.now();
     let header = oms_sync::signature::oms::sign(SECRET, now.timestamp(), body);
     let headers = vec![("Oms-Signature".to_string(), header)];
     receive(deps, "t-sqs", kind, &headers, body, now)
@@ -192,8 +201,9 @@ async fn a_signed_webhook_travels_through_sqs_and_the_updater_into_dynamodb() {
     let deps = WebhookDeps {
         store: env.store.clone(),
         queue,
+        clock: env.clock.clone(),
     };
-    let updater = UpdaterDeps::new(env.store.clone());
+    let updater = UpdaterDeps::new(env.store.clone(), env.clock.clone());
 
     assert_eq!(
         post(
@@ -270,8 +280,9 @@ async fn a_poison_message_is_reported_alone_and_ends_in_the_dead_letter_queue() 
     let deps = WebhookDeps {
         store: env.store.clone(),
         queue,
+        clock: env.clock.clone(),
     };
-    let updater = UpdaterDeps::new(env.store.clone());
+    let updater = UpdaterDeps::new(env.store.clone(), env.clock.clone());
 
     let poison = QueueMessage {
         tenant: env.tenant.clone(),

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,11 +25,11 @@ use crate::cond::{ExprAttributes, ExprBuilder};
 use crate::counter::RoundTrips;
 use crate::error::StoreError;
 use crate::item::{
-    attr, is_expired, now_unix, BatchWrite, Index, Item, ItemStore, Key, Page, QueryRequest, Value,
-    WriteOp,
+    attr, is_expired, BatchWrite, Index, Item, ItemStore, Key, Page, QueryRequest, Value, WriteOp,
 };
 use crate::limits::{self, BATCH_GET_CHUNK, BATCH_WRITE_CHUNK};
 use crate::table;
+use oms_clock::Clock;
 
 /// Attempts per request (the first one included) before giving up.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -54,17 +55,28 @@ pub async fn client_from_env(endpoint: Option<String>) -> Client {
 }
 
 /// [`ItemStore`] on one DynamoDB table created from [`crate::table::TABLE`].
-#[derive(Debug)]
 pub struct DynamoStore {
     client: Client,
     table: String,
     round_trips: RoundTrips,
+    /// Decides which items have expired: AWS deletes expired items only eventually (up to days
+    /// later), so reads and conditions judge `expires_at` themselves, by the injected clock.
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for DynamoStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamoStore")
+            .field("table", &self.table)
+            .field("round_trips", &self.round_trips)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DynamoStore {
     /// A store on `table_name`. Keeps a copy of `client` with the SDK's own retries disabled
     /// (see the module docs); the client's connection pool is shared.
-    pub fn new(client: &Client, table_name: impl Into<String>) -> Self {
+    pub fn new(client: &Client, table_name: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
         let config = client
             .config()
             .to_builder()
@@ -74,6 +86,7 @@ impl DynamoStore {
             client: Client::from_conf(config),
             table: table_name.into(),
             round_trips: RoundTrips::default(),
+            clock,
         }
     }
 
@@ -282,7 +295,7 @@ impl DynamoStore {
 impl ItemStore for DynamoStore {
     async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
         limits::check_key(key)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         let out = self
             .send(
                 |_| {
@@ -304,7 +317,7 @@ impl ItemStore for DynamoStore {
 
     async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
         let keys = limits::unique_keys(keys)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_GET_CHUNK) {
             let chunk = chunk.iter().map(key_av).collect();
@@ -316,7 +329,7 @@ impl ItemStore for DynamoStore {
 
     async fn query(&self, req: QueryRequest) -> Result<Page, StoreError> {
         limits::check_query(&req)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         let mut b = ExprBuilder::default();
         let key_condition = b.key_condition(req.index, &req.pk, &req.sk);
         let filter = b.live_filter(now);
@@ -357,7 +370,7 @@ impl ItemStore for DynamoStore {
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         limits::check_transaction(&ops)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         let items = ops
             .iter()
             .map(|op| self.transact_item(op, now))
@@ -385,7 +398,7 @@ impl ItemStore for DynamoStore {
 
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
         limits::check_single(&op)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         let mut b = ExprBuilder::default();
         match &op {
             WriteOp::Put { item, cond } => {

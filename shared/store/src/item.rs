@@ -1,7 +1,6 @@
 //! The store's data model and the [`ItemStore`] port that both backends implement.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -322,13 +321,6 @@ pub struct Page {
     /// when more may follow; `None` when the partition is exhausted. A page with a `last_key`
     /// may still be followed by an empty page.
     pub last_key: Option<Item>,
-}
-
-/// Current time in unix seconds (the clock TTL is judged by).
-pub fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// True when `item` carries a numeric `expires_at` that is `<= now`.

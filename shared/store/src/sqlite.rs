@@ -18,10 +18,11 @@ use crate::cond::{apply_updates, eval};
 use crate::counter::RoundTrips;
 use crate::error::StoreError;
 use crate::item::{
-    attr, is_expired, now_unix, BatchWrite, Index, Item, ItemStore, Key, Page, QueryRequest,
-    SkCondition, Value, WriteOp,
+    attr, is_expired, BatchWrite, Index, Item, ItemStore, Key, Page, QueryRequest, SkCondition,
+    Value, WriteOp,
 };
 use crate::limits::{self, BATCH_GET_CHUNK, BATCH_WRITE_CHUNK};
+use oms_clock::Clock;
 
 const SCHEMA_VERSION: i64 = 1;
 
@@ -52,10 +53,19 @@ CREATE INDEX IF NOT EXISTS items_gsi4 ON items (gsi4pk, gsi4sk, pk, sk)
 ";
 
 /// [`ItemStore`] on an embedded SQLite database.
-#[derive(Debug)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     round_trips: RoundTrips,
+    /// Decides which items have expired (the same clock as the use cases').
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("round_trips", &self.round_trips)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
@@ -64,7 +74,7 @@ impl SqliteStore {
     ///
     /// # Errors
     /// `Internal` when the file cannot be opened or holds a newer schema.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+    pub fn open(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(Box::new(e)))?;
@@ -80,18 +90,18 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql)?;
-        Self::init(conn)
+        Self::init(conn, clock)
     }
 
     /// A private in-memory database (tests, throwaway runs).
     ///
     /// # Errors
     /// `Internal` when SQLite cannot allocate it.
-    pub fn in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory().map_err(sql)?)
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(sql)?, clock)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;
         let version: i64 = conn
@@ -108,6 +118,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             round_trips: RoundTrips::default(),
+            clock,
         })
     }
 
@@ -137,7 +148,7 @@ impl ItemStore for SqliteStore {
     async fn get(&self, key: &Key, _consistent: bool) -> Result<Option<Item>, StoreError> {
         limits::check_key(key)?;
         let key = key.clone();
-        let now = now_unix();
+        let now = self.clock.now_unix();
         self.run(1, move |conn| {
             Ok(load(conn, &key)?.filter(|i| !is_expired(i, now)))
         })
@@ -146,7 +157,7 @@ impl ItemStore for SqliteStore {
 
     async fn batch_get(&self, keys: &[Key], _consistent: bool) -> Result<Vec<Item>, StoreError> {
         let keys = limits::unique_keys(keys)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         let calls = limits::chunks(keys.len(), BATCH_GET_CHUNK);
         self.run(calls, move |conn| {
             let mut found = Vec::with_capacity(keys.len());
@@ -162,13 +173,13 @@ impl ItemStore for SqliteStore {
 
     async fn query(&self, req: QueryRequest) -> Result<Page, StoreError> {
         limits::check_query(&req)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         self.run(1, move |conn| query(conn, &req, now)).await
     }
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         limits::check_transaction(&ops)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         self.run(1, move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -195,7 +206,7 @@ impl ItemStore for SqliteStore {
 
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
         let key = limits::check_single(&op)?;
-        let now = now_unix();
+        let now = self.clock.now_unix();
         self.run(1, move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -3,14 +3,27 @@
 #[macro_use]
 mod conformance;
 
+use std::sync::Arc;
+
 use conformance::{item, key};
+use oms_clock::{Clock, ManualClock};
 use oms_store::{ItemStore, SqliteStore, Value};
 
-async fn sqlite_store() -> SqliteStore {
-    SqliteStore::in_memory().expect("in-memory SQLite")
+async fn sqlite_store(clock: Arc<dyn Clock>) -> SqliteStore {
+    SqliteStore::in_memory(clock).expect("in-memory SQLite")
 }
 
 conformance_tests!(sqlite_store);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_decrements_sell_exactly_the_stock() {
+    let clock = Arc::new(ManualClock::new(conformance::pinned_now()));
+    conformance::concurrent_decrements_sell_exactly_the_stock(
+        sqlite_store(clock.clone()).await,
+        &clock,
+    )
+    .await;
+}
 
 /// A temporary database path, removed (with its WAL files) on drop.
 struct TempDb(std::path::PathBuf);
@@ -36,7 +49,7 @@ async fn committed_writes_survive_reopening_the_file() {
     let db = TempDb::new();
     let written = item("P", "1", &[("v", Value::N(42))]);
     {
-        let store = SqliteStore::open(&db.0).unwrap();
+        let store = SqliteStore::open(&db.0, oms_clock::system()).unwrap();
         store.put(written.clone(), None).await.unwrap();
         store
             .transact_write(vec![oms_store::WriteOp::Put {
@@ -46,7 +59,7 @@ async fn committed_writes_survive_reopening_the_file() {
             .await
             .unwrap();
     }
-    let reopened = SqliteStore::open(&db.0).unwrap();
+    let reopened = SqliteStore::open(&db.0, oms_clock::system()).unwrap();
     assert_eq!(
         reopened.get(&key("P", "1"), true).await.unwrap(),
         Some(written)

@@ -1,4 +1,4 @@
-//! CSV import core (runtime.md §4): templates and a streaming reader that turns each row into a
+//! CSV import core (docs/sync.md §5): templates and a streaming reader that turns each row into a
 //! `data` object and validates it through the SAME path as webhooks ([`validate_snapshot`]).
 //!
 //! - UTF-8, optional BOM, RFC 4180 quoting (quoted cells may span lines), header row required.

@@ -1,4 +1,4 @@
-//! The webhook body (runtime.md §3.2) and the legacy `wss` body (§3.4), decoded and validated.
+//! The webhook body and the legacy `wss` body (docs/sync.md §2, §3), decoded and validated.
 //!
 //! Order of checks for `POST /webhooks/{tenant}/{kind}` (the caller does the first three):
 //! 1. kind from the route ([`Kind::parse_route`]) and the tenant exist, else `NOT_FOUND`;

@@ -1,4 +1,4 @@
-//! The one error type of inbound sync, mapped once to the HTTP statuses of runtime.md §3.3.
+//! The one error type of inbound sync, mapped once to HTTP statuses (docs/sync.md §1).
 
 use serde_json::{json, Value};
 
@@ -30,7 +30,7 @@ impl SyncErrorCode {
         }
     }
 
-    /// HTTP status of runtime.md §3.3.
+    /// HTTP status (docs/runtime.md "Responses").
     pub fn status(&self) -> u16 {
         match self {
             SyncErrorCode::InvalidPayload => 400,

@@ -57,7 +57,7 @@ impl Snapshot {
         }
     }
 
-    /// `false` retires the entity (runtime.md §3.2: `is_active: false`).
+    /// `false` retires the entity (`is_active: false`, docs/runtime.md "Body").
     pub fn is_active(&self) -> bool {
         match self {
             Snapshot::Product(p) => p.is_active,

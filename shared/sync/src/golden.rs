@@ -1,4 +1,4 @@
-//! The five legacy `wss` golden vectors of original-oms.md §12.4, byte-exact (no trailing newline).
+//! The five legacy `wss` golden vectors (docs/legacy-oms.md), byte-exact (no trailing newline).
 //! Public so that every crate testing the legacy route uses the same bytes.
 
 pub const SECRET: &str = "2323434235235";

@@ -1,4 +1,4 @@
-//! The ten inbound kinds (runtime.md §3.2), their routes, event types, legacy names and keys.
+//! The ten inbound kinds (docs/sync.md §3), their routes, event types, legacy names and keys.
 
 use crate::error::SyncError;
 
@@ -99,7 +99,7 @@ impl Kind {
         Kind::Payments,
     ];
 
-    /// The kinds with a CSV template (runtime.md §4: the first seven of §3.2).
+    /// The kinds with a CSV template: the first seven (docs/runtime.md "Kinds").
     pub const CSV: [Kind; 7] = [
         Kind::VendorProducts,
         Kind::VendorDetails,

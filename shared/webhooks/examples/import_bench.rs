@@ -32,8 +32,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .position(|a| a == "--db")
         .and_then(|i| args.get(i + 1));
     let sqlite = match db {
-        Some(path) => SqliteStore::open(path)?,
-        None => SqliteStore::in_memory()?,
+        Some(path) => SqliteStore::open(path, Arc::new(oms_application::ports::SystemClock))?,
+        None => SqliteStore::in_memory(Arc::new(oms_application::ports::SystemClock))?,
     };
     let store: Arc<dyn Store> = Arc::new(Repository::new(Arc::new(sqlite)));
     let tenant = TenantId::new("bench")?;

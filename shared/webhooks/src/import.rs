@@ -1,4 +1,4 @@
-//! CSV snapshot import (runtime.md §4), the core of `oms import`.
+//! CSV snapshot import (docs/webhooks.md §6), the core of `oms import`.
 //!
 //! Rows stream through oms-sync's [`CsvImport`] (one record in memory at a time, each row
 //! validated by the webhook path) and valid rows are applied with `apply_snapshot` at the row's

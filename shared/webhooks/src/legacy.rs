@@ -1,4 +1,4 @@
-//! `POST /webhook/wss/{tenant}/{legacy_kind}`: the original OMS's senders (runtime.md §3.4).
+//! `POST /webhook/wss/{tenant}/{legacy_kind}`: the original OMS's senders (docs/webhooks.md §3).
 //!
 //! Pipeline: size (413); legacy kind and a tenant configured with `legacy_wss` (404); the `wss`
 //! signature (`X-Wss-Signature` = hex HMAC-SHA256 of the raw body, `X-Wss-Timestamp` within
@@ -100,7 +100,7 @@ async fn receive_checked(
         tracing::info!(tenant = %tenant, kind = %kind, "legacy webhook accepted");
         return Ok(success);
     }
-    let updater = UpdaterDeps::new(deps.store.clone());
+    let updater = UpdaterDeps::new(deps.store.clone(), deps.clock.clone());
     match apply(&updater, &body).await {
         Ok(outcome) => {
             tracing::warn!(tenant = %tenant, kind = %kind, ?outcome, "queue unavailable: legacy webhook applied inline");

@@ -1,10 +1,10 @@
 //! `oms-webhooks`: the snapshot-sync application layer, transport-free. The server (axum) and
 //! the Lambda functions call these handlers; `docs/webhooks.md` describes them.
 //!
-//! - [`receive`]: `POST /webhooks/{tenant}/{kind}` (runtime.md §3) → [`WebhookResponse`].
-//! - [`receive_legacy`]: `POST /webhook/wss/{tenant}/{legacy_kind}` (runtime.md §3.4).
+//! - [`receive`]: `POST /webhooks/{tenant}/{kind}` (docs/webhooks.md §2) → [`WebhookResponse`].
+//! - [`receive_legacy`]: `POST /webhook/wss/{tenant}/{legacy_kind}` (docs/webhooks.md §3).
 //! - [`apply`]: the updater, one queue message at a time (SQS Lambda, `oms serve`'s queue).
-//! - [`import_csv`]: CSV snapshot import (runtime.md §4), the core of `oms import`.
+//! - [`import_csv`]: CSV snapshot import (docs/webhooks.md §6), the core of `oms import`.
 //!
 //! All of them go through the oms-sync validation path and the oms-application ports only.
 

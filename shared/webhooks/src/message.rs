@@ -29,9 +29,9 @@ pub const MAX_MESSAGE_BODY_BYTES: usize = 256 * 1024 - 2 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageSource {
-    /// `POST /webhooks/{tenant}/{kind}` (runtime.md §3.1).
+    /// `POST /webhooks/{tenant}/{kind}` (docs/webhooks.md §2).
     Webhook,
-    /// `POST /webhook/wss/{tenant}/{legacy_kind}` (runtime.md §3.4).
+    /// `POST /webhook/wss/{tenant}/{legacy_kind}` (docs/webhooks.md §3).
     LegacyWss,
 }
 

@@ -1,4 +1,4 @@
-//! `POST /webhooks/{tenant}/{kind}` (runtime.md §3): verify, validate, queue, dedupe.
+//! `POST /webhooks/{tenant}/{kind}` (docs/webhooks.md §2): verify, validate, queue, dedupe.
 //!
 //! Pipeline (each step may answer; nothing is written before step 6, so no 4xx writes anything):
 //! 1. body size, before anything is parsed or read (413);
@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use oms_application::ports::{EventQueue, QueueMessage, Store};
+use oms_application::ports::{Clock, EventQueue, QueueMessage, Store};
 use oms_application::records::{SignatureScheme as SchemeName, TenantConfig};
 use oms_domain::ids::TenantId;
 use oms_sync::signature::{Headers, OmsScheme, SignatureScheme, WssScheme};
@@ -41,6 +41,8 @@ pub const EVENT_ID_TTL_DAYS: i64 = 7;
 pub struct WebhookDeps {
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn EventQueue>,
+    /// The OMS's one clock (used when an event must be applied inline).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Handles `POST /webhooks/{path_tenant}/{path_kind}` with the request's headers and exact body

@@ -53,7 +53,7 @@ impl WebhookResponse {
         }
     }
 
-    /// The 4xx of runtime.md §3.3 for a rejected request.
+    /// The 4xx for a rejected request (docs/webhooks.md §2).
     pub fn rejected(error: &SyncError) -> Self {
         WebhookResponse {
             status: error.status(),

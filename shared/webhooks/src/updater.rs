@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use oms_application::ports::{
     ApplyOutcome, Clock, CommitError, OrderCommit, OrderLoadRequest, SnapshotWrite, Store,
-    StoreFault, SystemClock,
+    StoreFault,
 };
 use oms_application::records::{PaymentEventStatus, PaymentRecord};
 use oms_domain::catalog::{Customer, UserAuthorization};
@@ -49,11 +49,11 @@ pub struct UpdaterDeps {
 }
 
 impl UpdaterDeps {
-    /// The system clock and fresh counters.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// Fresh counters over `store`, judging time by `clock` (the same clock the store has).
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         UpdaterDeps {
             store,
-            clock: Arc::new(SystemClock),
+            clock,
             stats: Arc::new(UpdaterStats::default()),
         }
     }

@@ -40,8 +40,9 @@ async fn dynamo_harness() -> Harness {
     create_table(&client, &table)
         .await
         .unwrap_or_else(|e| panic!("creating table {table} failed (is moto running?): {e:?}"));
-    let backend: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(&client, table));
-    Harness::over(backend).await
+    let clock = Arc::new(oms_application::ports::ManualClock::new(now()));
+    let backend: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(&client, table, clock.clone()));
+    Harness::over(backend, clock).await
 }
 
 #[tokio::test]

@@ -46,4 +46,9 @@ impl Oms {
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
+
+    /// The one clock: HTTP handlers check token expiry and webhook windows against it too.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
 }

@@ -121,6 +121,7 @@ impl Oms {
             input_hash: hash.clone(),
             order_id: order.id.clone(),
             expires_at: now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
+            result: Some(order.clone()),
         });
         match self.store.commit(&caller.tenant, commit).await {
             Ok(()) => Ok(OrderOutcome {

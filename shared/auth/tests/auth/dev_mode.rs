@@ -290,7 +290,7 @@ async fn a_missing_or_garbage_authorization_header_is_rejected() {
         (Some("Basic dXNlcjpwYXNz"), Rejection::BadScheme),
     ];
     for (header, expected) in cases {
-        let result = auth.verify(header).await;
+        let result = auth.verify_at(header, utc_now()).await;
         let Err(error) = result else {
             panic!("{header:?} accepted")
         };
@@ -302,7 +302,9 @@ async fn a_missing_or_garbage_authorization_header_is_rejected() {
 #[tokio::test]
 async fn a_valid_jwt_under_the_basic_scheme_is_rejected() {
     let jwt = hs256(SECRET, None, &dev_claims());
-    let result = dev().verify(Some(&format!("Basic {jwt}"))).await;
+    let result = dev()
+        .verify_at(Some(&format!("Basic {jwt}")), utc_now())
+        .await;
     assert_eq!(result.err().map(|e| e.reason()), Some(Rejection::BadScheme));
     accepted(&dev(), &jwt).await;
 }

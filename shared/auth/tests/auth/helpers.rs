@@ -42,7 +42,7 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
-/// Valid claims for the JWKS-mode tests: issuer/audience of the original's §16.3 suite.
+/// Valid claims for the JWKS-mode tests: issuer/audience of docs/legacy-oms.md "JWT test cases".
 pub fn claims() -> Value {
     json!({
         "sub": "user-1",
@@ -115,7 +115,8 @@ pub fn bearer(token: &str) -> String {
 }
 
 pub async fn verify(auth: &Authenticator, token: &str) -> Result<VerifiedToken, AuthError> {
-    auth.verify(Some(&bearer(token))).await
+    auth.verify_at(Some(&bearer(token)), chrono::Utc::now())
+        .await
 }
 
 /// The rejection reason, checking on the way that nothing leaks through `Display`.

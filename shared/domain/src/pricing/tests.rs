@@ -91,7 +91,7 @@ fn amounts(b: &PriceBreakdown) -> [i64; 5] {
     ]
 }
 
-/// original-oms.md §9.7.
+/// docs/pricing.md "Worked example".
 fn worked_example() -> World {
     let mut w = World::new(vec![line("T-SHIRT-L", 1000, 2, "1.0")]);
     let mut ten = offer("o-10", OfferKind::PercentageDiscount, "10");

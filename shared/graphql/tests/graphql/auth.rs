@@ -19,7 +19,7 @@ use oms_graphql::{build_schema, SchemaOptions};
 use serde_json::{json, Value};
 
 use crate::support::{
-    self, assert_no_errors, caller, customer, error_codes, run, vendor, PinnedClock, TENANT, VENDOR,
+    self, assert_no_errors, caller, customer, error_codes, run, vendor, TENANT, VENDOR,
 };
 
 const SECRET: &str = "table oms-prod-secret throttled at 10.0.0.7";
@@ -211,7 +211,7 @@ async fn a_role_that_may_never_call_the_operation_is_forbidden() {
 async fn faults_are_internal_with_the_request_id_and_no_detail() {
     let oms = Oms::new(
         Arc::new(BrokenStore),
-        Arc::new(PinnedClock(support::now())),
+        Arc::new(oms_application::ports::ManualClock::new(support::now())),
         Arc::new(NoPaymentGateway),
     );
     let schema = build_schema(oms, SchemaOptions::default());

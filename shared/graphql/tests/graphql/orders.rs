@@ -2,6 +2,7 @@
 //! user errors with their field paths, visibility and pagination.
 
 use oms_domain::auth::Role;
+use oms_graphql::{build_schema, SchemaOptions};
 use serde_json::{json, Value};
 
 use crate::support::{
@@ -608,8 +609,11 @@ async fn get_order_is_null_for_anyone_who_may_not_see_it() {
 
 #[tokio::test]
 async fn list_orders_pages_newest_first_with_opaque_cursors() {
-    let schema = support::schema().await;
+    let (oms, clock) = support::oms_with_clock().await;
+    let schema = build_schema(oms, SchemaOptions::default());
     let first = checkout(&schema).await["id"].clone();
+    // A minute later (not the same instant: "newest" must not hinge on an id's random bits).
+    clock.advance(chrono::Duration::minutes(1));
     let second = checkout(&schema).await["id"].clone();
     let query = "query($as: Role!, $first: Int, $after: String, $status: OrderStatus) {
         listOrders(as: $as, first: $first, after: $after, status: $status) {

@@ -1,4 +1,7 @@
-//! The served SDL: committed snapshot, and a semantic check against the core contract.
+//! The served SDL and the project's public API description, `shared/graphql/schema.graphql`
+//! (committed): the served schema must equal it, and a regeneration may only ADD to it — types,
+//! fields, optional arguments and input fields, enum values — never rename or drop what clients
+//! rely on (docs/graphql.md, "The schema file").
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,11 +12,6 @@ use async_graphql_parser::types::{
 use oms_graphql::schema_sdl;
 
 const COMMITTED_SDL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
-/// The contract folder sits beside the repository (here and in CI).
-const CONTRACT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/contract/schema.graphql"
-);
 
 /// An input value (argument or input field): type string and default value.
 type InputValue = (String, Option<String>);
@@ -224,29 +222,25 @@ fn contract_problems(contract: &str, served: &str) -> Result<Vec<String>, String
     Ok(problems)
 }
 
-fn read_contract() -> String {
-    std::fs::read_to_string(CONTRACT).unwrap_or_else(|e| {
-        panic!(
-            "The GraphQL contract is missing at {CONTRACT} ({e}). It must sit beside the repository \
-             (…/shared/contract/schema.graphql next to the repo root); this test fails rather than skips."
-        )
-    })
+fn read_committed() -> String {
+    std::fs::read_to_string(COMMITTED_SDL)
+        .unwrap_or_else(|e| panic!("cannot read the committed schema {COMMITTED_SDL}: {e}"))
 }
 
 #[test]
-fn served_schema_covers_the_contract() {
+fn served_schema_covers_the_committed_schema() {
     let problems =
-        contract_problems(&read_contract(), &schema_sdl()).unwrap_or_else(|e| panic!("{e}"));
+        contract_problems(&read_committed(), &schema_sdl()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         problems.is_empty(),
-        "the served schema breaks the contract:\n  {}",
+        "the served schema breaks the published one:\n  {}",
         problems.join("\n  ")
     );
 }
 
 #[test]
 fn the_contract_check_catches_drift() {
-    let contract = read_contract();
+    let contract = read_committed();
     let served = schema_sdl();
     let drifts = [
         (
@@ -311,15 +305,37 @@ fn the_contract_check_catches_drift() {
     assert_eq!(contract_problems(&contract, &added), Ok(vec![]));
 }
 
+/// What `UPDATE_SCHEMA=1` does: refuse a breaking change, else write `served` over the committed
+/// file; `Ok(true)` when the file changed (the caller then fails so the diff gets reviewed).
+fn update_committed(committed: &str, served: &str, path: &str) -> Result<bool, String> {
+    let problems = contract_problems(committed, served)?;
+    if !problems.is_empty() {
+        return Err(format!(
+            "refusing to update {path}: the served schema renames or drops what clients rely on:\n  {}",
+            problems.join("\n  ")
+        ));
+    }
+    if committed == served {
+        return Ok(false);
+    }
+    std::fs::write(path, served).map_err(|e| format!("cannot write {path}: {e}"))?;
+    Ok(true)
+}
+
 #[test]
 fn committed_sdl_is_current() {
     let served = schema_sdl();
-    if std::env::var_os("UPDATE_SCHEMA").is_some_and(|v| v == "1") {
-        std::fs::write(COMMITTED_SDL, &served)
-            .unwrap_or_else(|e| panic!("cannot write {COMMITTED_SDL}: {e}"));
-        return;
-    }
     let committed = std::fs::read_to_string(COMMITTED_SDL).unwrap_or_default();
+    if std::env::var_os("UPDATE_SCHEMA").is_some_and(|v| v == "1") {
+        match update_committed(&committed, &served, COMMITTED_SDL) {
+            Ok(false) => return,
+            Ok(true) => panic!(
+                "UPDATE_SCHEMA=1 rewrote shared/graphql/schema.graphql: review `git diff \
+                 shared/graphql/schema.graphql`, then run the tests again without UPDATE_SCHEMA"
+            ),
+            Err(e) => panic!("{e}"),
+        }
+    }
     if committed == served {
         return;
     }
@@ -345,4 +361,36 @@ fn committed_sdl_is_current() {
          Regenerate it with: UPDATE_SCHEMA=1 cargo test -p oms-graphql --test graphql committed_sdl_is_current\n\
          and review the diff (git diff shared/graphql/schema.graphql)."
     );
+}
+
+#[test]
+fn schema_update_refuses_breaking_changes_and_reports_a_rewrite() {
+    let served = schema_sdl();
+    let dir = std::env::temp_dir().join(format!("oms-sdl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("schema.graphql");
+    let path = path.to_str().unwrap_or_default().to_owned();
+
+    // Up to date: nothing written, nothing to review.
+    std::fs::write(&path, &served).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(update_committed(&served, &served, &path), Ok(false));
+
+    // An addition is written and reported as a change to review.
+    let older = served.replacen("\ttrackingReference: String\n", "", 1);
+    assert_ne!(older, served, "fixture: Order.trackingReference is served");
+    std::fs::write(&path, &older).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(update_committed(&older, &served, &path), Ok(true));
+    assert_eq!(std::fs::read_to_string(&path).ok(), Some(served.clone()));
+
+    // A drop is refused and the file is left as it was.
+    let dropped = served.replacen("\ttrackingReference: String\n", "", 1);
+    let refused = update_committed(&served, &dropped, &path);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("trackingReference: missing")),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).ok(), Some(served));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::Request;
 use chrono::{DateTime, TimeZone, Utc};
 use oms_application::caller::Caller;
-use oms_application::ports::{Clock, NoPaymentGateway, SnapshotWrite, Store};
+use oms_application::ports::{ManualClock, NoPaymentGateway, SnapshotWrite, Store};
 use oms_application::Oms;
 use oms_domain::address::{Address, Country};
 use oms_domain::auth::Role;
@@ -35,14 +35,6 @@ pub const VENDOR: &str = "v-1";
 pub const CUSTOMER: &str = "c-1";
 #[allow(dead_code)]
 pub const OTHER_CUSTOMER: &str = "c-2";
-
-pub struct PinnedClock(pub DateTime<Utc>);
-
-impl Clock for PinnedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
 
 /// 2026-11-25T02:00:00Z (10:00 in Singapore).
 #[allow(dead_code)]
@@ -165,10 +157,17 @@ pub fn snapshots() -> Vec<SnapshotWrite> {
     ]
 }
 
-/// A seeded `Oms` over a fresh in-memory store.
+/// A seeded `Oms` over a fresh in-memory store, its clock pinned at [`now`].
 #[allow(dead_code)]
 pub async fn oms() -> Oms {
-    let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("store: {e}"));
+    oms_with_clock().await.0
+}
+
+/// [`oms`] and its clock, for tests that let time pass.
+#[allow(dead_code)]
+pub async fn oms_with_clock() -> (Oms, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(now()));
+    let store = SqliteStore::in_memory(clock.clone()).unwrap_or_else(|e| panic!("store: {e}"));
     let repo: Arc<dyn Store> = Arc::new(Repository::new(Arc::new(store)));
     let tenant = TenantId::new(TENANT).unwrap_or_else(|e| panic!("{e}"));
     for write in snapshots() {
@@ -176,11 +175,8 @@ pub async fn oms() -> Oms {
             .await
             .unwrap_or_else(|e| panic!("seed: {e}"));
     }
-    Oms::new(
-        repo,
-        Arc::new(PinnedClock(now())),
-        Arc::new(NoPaymentGateway),
-    )
+    let oms = Oms::new(repo, clock.clone(), Arc::new(NoPaymentGateway));
+    (oms, clock)
 }
 
 #[allow(dead_code)]

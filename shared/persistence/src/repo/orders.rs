@@ -176,6 +176,15 @@ impl Repository {
         roles: &[OpRole],
         failed: &[usize],
     ) -> CommitError {
+        // A concurrent request with the same idempotency key committed first: whatever else
+        // failed with it (the order's version, which that request moved), the answer is a
+        // replay of that request's result, never VERSION_CONFLICT.
+        if failed
+            .iter()
+            .any(|i| matches!(roles.get(*i), Some(OpRole::Idempotency)))
+        {
+            return CommitError::IdempotencyKeyTaken;
+        }
         for index in failed {
             match roles.get(*index) {
                 Some(OpRole::Order) | Some(OpRole::Outbox) => return CommitError::VersionConflict,

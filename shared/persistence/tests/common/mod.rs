@@ -12,11 +12,12 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use oms_application::caller::Caller;
 use oms_application::error::{AppError, AppResult};
 use oms_application::ports::{
-    ApplyOutcome, Clock, NoPaymentGateway, SnapshotWrite, SyncRepository, TenantRepository,
+    ApplyOutcome, Clock, ManualClock, NoPaymentGateway, SnapshotWrite, SyncRepository,
+    TenantRepository,
 };
 use oms_application::records::{PaymentEventStatus, PaymentRecord, TenantConfig};
 use oms_application::usecases::{AddressInput, CheckoutInput, DraftChange, ItemInput};
@@ -63,31 +64,16 @@ impl Backend {
     }
 }
 
-/// The pinned clock of the use cases. It starts in the FUTURE on purpose: the store judges TTL
-/// (`expires_at`) by the real clock, so records stamped from a pinned past instant (idempotency
-/// records, outbox items) would be expired, i.e. invisible, from the start.
-pub struct TestClock(Mutex<DateTime<Utc>>);
-
-/// 2031-03-03 09:00:00 UTC.
+/// Where every world's clock starts: 2026-03-03 09:00:00 UTC, deliberately in the past. The
+/// store judges TTL by the same clock as the use cases, so a pinned past instant is as good as
+/// any other: no test here compares a pinned date with the machine's clock.
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2031, 3, 3, 9, 0, 0).single().unwrap()
+    Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).single().unwrap()
 }
 
-impl TestClock {
-    pub fn set(&self, at: DateTime<Utc>) {
-        *self.0.lock().unwrap() = at;
-    }
-
-    pub fn advance(&self, by: Duration) {
-        let mut now = self.0.lock().unwrap();
-        *now += by;
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
+/// A fresh clock at [`t0`], to hand to the backend factory and then to [`World::new`].
+pub fn test_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(t0()))
 }
 
 /// A transparent store wrapper that can slip writes in right before the next transaction: "the
@@ -96,9 +82,18 @@ impl Clock for TestClock {
 pub struct Interposer {
     inner: Arc<dyn ItemStore>,
     pending: Mutex<Vec<WriteOp>>,
+    /// When set, the next transactions wait here until all of them have arrived: "several
+    /// requests read the same state, then all commit", deterministically.
+    commit_barrier: Mutex<Option<(Arc<tokio::sync::Barrier>, usize)>>,
 }
 
 impl Interposer {
+    /// The next `n` transactions wait for one another before they are sent (then the backend
+    /// decides the order).
+    pub fn hold_transactions_until(&self, n: usize) {
+        *self.commit_barrier.lock().unwrap() = Some((Arc::new(tokio::sync::Barrier::new(n)), n));
+    }
+
     /// `ops` are applied (each as a single write) just before the next `transact_write`.
     pub fn before_next_transaction(&self, ops: Vec<WriteOp>) {
         self.pending.lock().unwrap().extend(ops);
@@ -120,6 +115,20 @@ impl ItemStore for Interposer {
     }
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        let barrier = {
+            let mut held = self.commit_barrier.lock().unwrap();
+            let barrier = held.as_ref().map(|(b, _)| b.clone());
+            if let Some((_, left)) = held.as_mut() {
+                *left -= 1;
+                if *left == 0 {
+                    *held = None;
+                }
+            }
+            barrier
+        };
+        if let Some(barrier) = barrier {
+            barrier.wait().await;
+        }
         let pending = std::mem::take(&mut *self.pending.lock().unwrap());
         for op in pending {
             self.inner
@@ -148,7 +157,7 @@ pub struct World {
     pub store: Arc<Interposer>,
     pub repo: Repository,
     pub oms: Oms,
-    pub clock: Arc<TestClock>,
+    pub clock: Arc<ManualClock>,
     _keep: Option<Box<dyn Any + Send + Sync>>,
 }
 
@@ -405,21 +414,21 @@ pub fn ok<T, E: Debug>(result: Result<T, E>) -> T {
 }
 
 impl World {
-    /// A world over `backend` with both tenants seeded.
-    pub async fn seeded(backend: Backend) -> World {
-        let world = World::new(backend);
+    /// A world over `backend` (whose store was built with `clock`) with both tenants seeded.
+    pub async fn seeded(backend: Backend, clock: Arc<ManualClock>) -> World {
+        let world = World::new(backend, clock);
         world.seed(TenantSeed::a()).await;
         world.seed(TenantSeed::b()).await;
         world
     }
 
-    pub fn new(backend: Backend) -> World {
+    pub fn new(backend: Backend, clock: Arc<ManualClock>) -> World {
         let store = Arc::new(Interposer {
             inner: backend.store,
             pending: Mutex::new(Vec::new()),
+            commit_barrier: Mutex::new(None),
         });
         let repo = Repository::new(Arc::clone(&store) as Arc<dyn ItemStore>);
-        let clock = Arc::new(TestClock(Mutex::new(t0())));
         let oms = Oms::new(
             Arc::new(repo.clone()),
             Arc::clone(&clock) as Arc<dyn Clock>,

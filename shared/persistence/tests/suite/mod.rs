@@ -5,9 +5,9 @@
 //! including binary (`tests/sqlite.rs`, `tests/dynamo.rs`).
 
 use oms_application::ports::{
-    ApplyOutcome, CatalogRepository, CatalogRequest, CommitError, OrderCommit, OrderLoadRequest,
-    OrderOwner, OrderQuery, OrderRepository, SnapshotWrite, StockChange, SyncRepository,
-    TenantRepository,
+    ApplyOutcome, CatalogRepository, CatalogRequest, Clock as _, CommitError, OrderCommit,
+    OrderLoadRequest, OrderOwner, OrderQuery, OrderRepository, SnapshotWrite, StockChange,
+    SyncRepository, TenantRepository,
 };
 use oms_application::records::{IdempotencyKey, PaymentEventStatus, TenantConfig};
 use oms_application::usecases::{DestinationChoice, DraftChange, Fulfilment, SyncUserInput};
@@ -25,7 +25,8 @@ use oms_store::{ItemStore, Update, Value, WriteOp};
 
 use crate::common::*;
 
-/// Expands to one test per case, each on a fresh, seeded world from `$make().await`.
+/// Expands to one test per case, each on a fresh, seeded world from `$make(clock).await`
+/// (the store judges TTL by the world's clock).
 macro_rules! persistence_suite {
     ($make:path) => {
         persistence_suite!(@cases $make;
@@ -66,6 +67,8 @@ macro_rules! persistence_suite {
             a_reused_key_with_other_input_is_rejected_and_keys_are_scoped,
             a_failed_checkout_is_not_stored_so_the_corrected_retry_succeeds,
             place_order_with_a_key_replays,
+            a_replayed_placement_answers_the_first_result_after_the_order_moved_on,
+            two_placements_racing_with_one_key_place_once_and_both_answer_the_first_result,
             an_expired_idempotency_record_counts_as_absent,
             // Round trips.
             get_order_costs_one_round_trip,
@@ -82,7 +85,8 @@ macro_rules! persistence_suite {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
-                let world = crate::common::World::seeded($make().await).await;
+                let clock = crate::common::test_clock();
+                let world = crate::common::World::seeded($make(clock.clone()).await, clock).await;
                 crate::suite::$case(world).await;
             }
         )*
@@ -506,7 +510,7 @@ pub async fn a_vendor_holds_at_most_100_offers(w: World) {
     // store (100 sequential read-modify-writes of a growing item are slow on the emulator), then
     // stored as is; the limit is then exercised on the backend under test.
     let scratch = oms_persistence::Repository::new(std::sync::Arc::new(
-        oms_store::SqliteStore::in_memory().unwrap(),
+        oms_store::SqliteStore::in_memory(w.clock.clone()).unwrap(),
     ));
     let mut full = vec![offer("o-save10", "Coupon discount", "10")];
     full.extend((1..100).map(|i| offer(&format!("o-x{i:03}"), "Filler", "1")));
@@ -854,7 +858,7 @@ pub async fn tenant_config_is_stored_per_tenant(w: World) {
 /// #18 webhook event dedupe, with TTL.
 pub async fn a_webhook_event_id_is_recorded_once_until_it_expires(w: World) {
     let t = tenant(A);
-    let later = chrono::Utc::now() + chrono::Duration::days(7);
+    let later = w.clock.now() + chrono::Duration::days(7);
     assert!(ok(w.repo.record_event_id(&t, "evt-1", later).await));
     assert!(
         !ok(w.repo.record_event_id(&t, "evt-1", later).await),
@@ -870,7 +874,7 @@ pub async fn a_webhook_event_id_is_recorded_once_until_it_expires(w: World) {
     assert_eq!(item.get("expires_at"), Some(&Value::N(later.timestamp())));
 
     // An expired record counts as absent: the id records again.
-    let past = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let past = w.clock.now() - chrono::Duration::seconds(5);
     assert!(ok(w.repo.record_event_id(&t, "evt-old", past).await));
     assert!(
         ok(w.repo.record_event_id(&t, "evt-old", past).await),
@@ -1882,8 +1886,8 @@ pub async fn checkout_replays_with_the_same_key_and_input(w: World) {
     let second = ok(w.oms.checkout_items(&c, input).await);
     assert_eq!(
         w.since(before),
-        2,
-        "a replay reads the record and the order"
+        1,
+        "a replay reads the record, which holds the first answer"
     );
     assert!(second.replayed);
     assert_eq!(second.order, first.order);
@@ -1982,14 +1986,66 @@ pub async fn place_order_with_a_key_replays(w: World) {
     assert_eq!(w.stock(A, "MUG").await, 3);
 }
 
+/// The replay is the response the client lost, not the order as it is now.
+pub async fn a_replayed_placement_answers_the_first_result_after_the_order_moved_on(w: World) {
+    let c = customer(A, C1);
+    let draft = w.ready_draft(&c, &[("MUG", 1)]).await;
+    let id = draft.id.as_str();
+    let placed = ok(w.oms.place_order(&c, id, None, Some("place-x")).await);
+    assert_eq!(placed.order.status, OrderStatus::Pending);
+    ok(w.oms.cancel_order(&c, id, "changed my mind").await);
+    let replay = ok(w.oms.place_order(&c, id, None, Some("place-x")).await);
+    assert!(replay.replayed);
+    assert_eq!(replay.order, placed.order, "exactly the first answer");
+    assert_eq!(
+        w.stored_order(A, &placed.order.id).await.status,
+        OrderStatus::Cancelled,
+        "the replay changed nothing"
+    );
+}
+
+/// Two requests with one key read the DRAFT before either commits: one places the order, the
+/// other's commit fails on the idempotency record AND the order version, and answers the
+/// winner's result (not VERSION_CONFLICT).
+pub async fn two_placements_racing_with_one_key_place_once_and_both_answer_the_first_result(
+    w: World,
+) {
+    let c = customer(A, C1);
+    let draft = w.ready_draft(&c, &[("MUG", 2)]).await;
+    w.store.hold_transactions_until(2);
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let (oms, c, id) = (w.oms.clone(), c.clone(), draft.id.clone());
+            tokio::spawn(async move { oms.place_order(&c, id.as_str(), None, Some("dbl")).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(ok(task.await.unwrap()));
+    }
+    assert_eq!(
+        outcomes.iter().filter(|o| o.replayed).count(),
+        1,
+        "one placed, one replayed"
+    );
+    assert_eq!(outcomes[0].order, outcomes[1].order);
+    assert_eq!(outcomes[0].order.status, OrderStatus::Pending);
+    assert_eq!(w.stock(A, "MUG").await, 3, "stock taken once");
+}
+
 /// Records keep 24 h; an expired record counts as absent (a new order is created).
 pub async fn an_expired_idempotency_record_counts_as_absent(w: World) {
     let c = customer(A, C1);
-    // A clock two days behind the real one: the record expires a day ago.
-    w.clock.set(chrono::Utc::now() - chrono::Duration::days(2));
     let mut input = checkout_input(&[("TSHIRT", 1)]);
     input.idempotency_key = Some("key-old".into());
     let first = ok(w.oms.checkout_items(&c, input.clone()).await);
+    // Within the 24 h the key replays ...
+    w.clock.advance(chrono::Duration::hours(23));
+    let replay = ok(w.oms.checkout_items(&c, input.clone()).await);
+    assert!(replay.replayed);
+    assert_eq!(replay.order.id, first.order.id);
+    // ... and a day later (on the same clock the store judges TTL by) it is absent.
+    w.clock.advance(chrono::Duration::hours(2));
     let second = ok(w.oms.checkout_items(&c, input).await);
     assert!(!second.replayed);
     assert_ne!(second.order.id, first.order.id);

@@ -1,5 +1,5 @@
 //! The default scheme: `Oms-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>...]` with
-//! `v1 = hex(HMAC-SHA256(secret, "<t>." + raw body))` (runtime.md §3.1, conventions.md §8).
+//! `v1 = hex(HMAC-SHA256(secret, "<t>." + raw body))` (docs/sync.md §2).
 //!
 //! Any `v1` matching any active secret passes (rotation: the sender signs with each active
 //! secret). The timestamp is signed, so a replay outside the window fails and one inside it is

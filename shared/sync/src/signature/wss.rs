@@ -1,4 +1,4 @@
-//! The original OMS's `wss` scheme, kept for its senders (runtime.md §3.4, original-oms.md §12.2):
+//! The original OMS's `wss` scheme, kept for its senders (docs/sync.md §2, docs/legacy-oms.md):
 //! `X-Wss-Signature: hex(HMAC-SHA256(secret, raw body))` and `X-Wss-Timestamp: <unix seconds>`.
 //!
 //! **The timestamp is NOT signed in this scheme**: anyone who captured a request can resend it

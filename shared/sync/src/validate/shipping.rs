@@ -1,6 +1,6 @@
 //! `vendor-shipping-options` → [`ShippingOptionRule`].
 //!
-//! The conditions each method needs (original-oms.md §9.4) are required here, so an option that
+//! The conditions each method needs (docs/sync.md §4) are required here, so an option that
 //! could never be offered is rejected at ingest instead of being skipped silently at checkout.
 
 use oms_domain::catalog::{LocalTime, ShippingConditions, ShippingMethod, ShippingOptionRule};

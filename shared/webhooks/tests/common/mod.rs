@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use oms_application::ports::{
-    CatalogRequest, CatalogView, EventQueue, QueueError, QueueMessage, Store,
+    CatalogRequest, CatalogView, EventQueue, ManualClock, QueueError, QueueMessage, Store,
 };
 use oms_application::records::{SignatureScheme, TenantConfig};
 use oms_domain::ids::{CouponCode, Sku, TenantId, VendorId};
@@ -177,6 +177,8 @@ pub struct Harness {
     pub queue: Arc<TestQueue>,
     pub deps: WebhookDeps,
     pub updater: UpdaterDeps,
+    /// The one clock of this harness (store, receiver, updater).
+    pub clock: Arc<ManualClock>,
 }
 
 pub fn tenant(t: &str) -> TenantId {
@@ -188,19 +190,22 @@ impl Harness {
     /// each: rotation), `tenant123` (legacy wss, the golden vectors' secret), `t-plain` (no
     /// legacy route).
     pub async fn new() -> Harness {
-        let sqlite: Arc<dyn ItemStore> = Arc::new(SqliteStore::in_memory().unwrap());
-        Harness::over(sqlite).await
+        let clock = Arc::new(ManualClock::new(now()));
+        let sqlite: Arc<dyn ItemStore> = Arc::new(SqliteStore::in_memory(clock.clone()).unwrap());
+        Harness::over(sqlite, clock).await
     }
 
-    pub async fn over(backend: Arc<dyn ItemStore>) -> Harness {
+    /// A harness over `backend`, whose store judges TTL by `clock` (pinned at [`now`]).
+    pub async fn over(backend: Arc<dyn ItemStore>, clock: Arc<ManualClock>) -> Harness {
         let items = Arc::new(CountingStore::new(backend));
         let store: Arc<dyn Store> = Arc::new(Repository::new(items.clone()));
         let queue = Arc::new(TestQueue::default());
         let deps = WebhookDeps {
             store: store.clone(),
             queue: queue.clone(),
+            clock: clock.clone(),
         };
-        let updater = UpdaterDeps::new(store.clone());
+        let updater = UpdaterDeps::new(store.clone(), clock.clone());
         for (t, secrets, legacy) in [
             ("t1", vec![SECRET_OLD, SECRET_NEW], false),
             ("t2", vec![SECRET_OLD, SECRET_NEW], false),
@@ -219,6 +224,7 @@ impl Harness {
             queue,
             deps,
             updater,
+            clock,
         }
     }
 
@@ -255,8 +261,10 @@ impl Harness {
     }
 }
 
+/// The harness clock's instant: 2025-11-25T10:00:00Z. Any date works; the store, the receiver
+/// and the updater all judge time by this clock, never by the machine's.
 pub fn now() -> DateTime<Utc> {
-    Utc::now()
+    DateTime::from_timestamp(1_764_064_800, 0).unwrap_or_default()
 }
 
 /// `Oms-Signature` header pairs for `body` signed at `t` with each of `secrets`.

@@ -7,7 +7,7 @@ use oms_webhooks::{receive_legacy, Applied, SyncMessage, WebhookResponse};
 
 use crate::common::*;
 
-/// original-oms.md §12.4, byte for byte (no trailing newline): (legacy kind, signature, body).
+/// docs/legacy-oms.md "Golden vectors", byte for byte: (legacy kind, signature, body).
 use oms_sync::golden::VECTORS;
 
 const MESSAGES: [&str; 5] = [

@@ -1,4 +1,4 @@
-//! `receive`: runtime.md §3 status by status.
+//! `receive`: docs/webhooks.md §2, status by status.
 
 use serde_json::{json, Value};
 

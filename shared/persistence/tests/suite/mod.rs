@@ -62,6 +62,7 @@ macro_rules! persistence_suite {
             // Concurrency.
             fifty_concurrent_placements_sell_exactly_the_stock,
             concurrent_placements_redeem_a_coupon_exactly_up_to_its_limit,
+            a_once_per_customer_coupon_is_used_once_even_by_simultaneous_placements,
             // Idempotency.
             checkout_replays_with_the_same_key_and_input,
             a_reused_key_with_other_input_is_rejected_and_keys_are_scoped,
@@ -520,7 +521,7 @@ pub async fn a_vendor_holds_at_most_100_offers(w: World) {
     }
     let key = keys::vendor_offers(&t, &vendor_id());
     let item = ok(scratch.store().get(&key, true).await).unwrap();
-    ok(w.store.put(item, None).await);
+    ok(w.store.put(item.clone(), None).await);
 
     let refused = w
         .repo
@@ -530,9 +531,17 @@ pub async fn a_vendor_holds_at_most_100_offers(w: World) {
             1,
         )
         .await;
+    // Refused for the limit (not any error: a store fault would also be an `Err`), and
+    // nothing was written.
+    let refusal = refused.expect_err("the 101st offer must be refused");
     assert!(
-        refused.is_err(),
-        "the 101st offer must be refused: {refused:?}"
+        refusal.message.contains("already has 100 offers") && refusal.source.is_none(),
+        "refused for another reason: {refusal:?}"
+    );
+    assert_eq!(
+        ok(w.store.get(&key, true).await).as_ref(),
+        Some(&item),
+        "the refused offer changed the stored item"
     );
     // An update of an offer already there still applies.
     w.apply(A, SnapshotWrite::Offer(offer("o-x001", "Updated", "2")), 2)
@@ -1759,6 +1768,50 @@ async fn place_all(
         results.push(task.await.unwrap());
     }
     results
+}
+
+/// The per-customer limit is a condition of the placement transaction itself, not a check of
+/// the value read before: one customer's two drafts carry a once-per-customer coupon and are
+/// placed at once (both read "unused"). One placement wins; the other is refused
+/// COUPON_USAGE_LIMIT_REACHED and writes nothing (no order change, no stock, no counter).
+pub async fn a_once_per_customer_coupon_is_used_once_even_by_simultaneous_placements(w: World) {
+    let c = customer(A, C1);
+    let mut drafts = Vec::new();
+    for _ in 0..2 {
+        let draft = w.ready_draft(&c, &[("TSHIRT", 1)]).await;
+        drafts.push(
+            w.change(&c, &draft, DraftChange::AddCoupon("once".into()))
+                .await,
+        );
+    }
+    let stock = w.stock(A, "TSHIRT").await;
+    w.store.hold_transactions_until(2);
+    let tasks: Vec<_> = drafts
+        .iter()
+        .map(|d| {
+            let (oms, c, id) = (w.oms.clone(), c.clone(), d.id.clone());
+            tokio::spawn(async move { oms.place_order(&c, id.as_str(), None, None).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    let (lost, draft) = results
+        .into_iter()
+        .zip(&drafts)
+        .find(|(r, _)| r.is_err())
+        .unwrap();
+    assert_user_error(
+        lost,
+        ErrorCode::CouponUsageLimitReached,
+        Some(&["coupons", "ONCE"]),
+    );
+    assert_eq!(w.stored_order(A, &draft.id).await, *draft, "loser unchanged");
+    assert_eq!(w.stock(A, "TSHIRT").await, stock - 1, "one unit taken");
+    assert_eq!(w.customer_coupon_used(A, "ONCE", C1).await, 1);
+    assert_eq!(w.coupon_used(A, "ONCE").await, 1);
 }
 
 /// 50 customers, one DRAFT of 1 unit each, stock 5: exactly 5 placements win; cancelling gives

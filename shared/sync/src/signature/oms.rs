@@ -128,6 +128,24 @@ mod tests {
         OmsScheme.verify(&[("Oms-Signature", header)], body, &secrets(keys), NOW)
     }
 
+    /// Known answer computed outside this code base, so `sign` and `verify` cannot agree on a
+    /// wrong scheme between themselves:
+    /// `printf '%s' '1764064800.{"id":"evt_kav","type":"vendor_product.upserted"}' |
+    ///  openssl dgst -sha256 -hmac 'kav-secret-123'`
+    const KAV_BODY: &[u8] = br#"{"id":"evt_kav","type":"vendor_product.upserted"}"#;
+    const KAV_HEADER: &str =
+        "t=1764064800,v1=00ade3d03c32bf9edea41aefbb1c2b84bfb53284b625a1fdcdb33667c96f36ba";
+
+    #[test]
+    fn the_signature_matches_an_independently_computed_vector() {
+        assert_eq!(sign("kav-secret-123", NOW, KAV_BODY), KAV_HEADER);
+        assert!(verify(KAV_HEADER, KAV_BODY, &["kav-secret-123"]).is_ok());
+        // One byte off anywhere fails.
+        let flipped = KAV_HEADER.replace("00ade3", "00ade4");
+        assert!(verify(&flipped, KAV_BODY, &["kav-secret-123"]).is_err());
+        assert!(verify(KAV_HEADER, KAV_BODY, &["kav-secret-124"]).is_err());
+    }
+
     fn failure(r: Result<Verified, SignatureError>) -> Option<Failure> {
         r.err().map(|e| e.failure())
     }

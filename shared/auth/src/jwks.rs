@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -17,6 +17,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::DecodingKey;
+// Tokio's monotonic clock: the real one in production; under `tokio::time::pause` (tests) it
+// moves only when advanced, so the cache TTL and the refresh interval can be tested exactly.
+use tokio::time::Instant;
 
 use crate::config::{JwksSettings, SigningAlgorithm};
 use crate::error::{AuthError, ConfigError, Rejection};

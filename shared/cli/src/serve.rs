@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use oms_application::ports::{Clock, SystemClock};
+use oms_application::ports::Clock;
 use oms_auth::{AuthConfig, Authenticator};
 use oms_domain::auth::Role;
 use oms_graphql::SchemaOptions;
@@ -30,19 +30,11 @@ pub struct ServeArgs {
     pub store: StoreArgs,
 }
 
-fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OMS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
-}
-
 pub async fn run(args: ServeArgs) -> Result<()> {
-    init_logs();
+    let settings = oms_runtime::Settings::from_env()?;
+    oms_runtime::init_logs(&settings, oms_runtime::LogFormat::Human);
     // The one clock: the store's TTL view, the use cases, tokens and webhook windows.
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = oms_runtime::system_clock();
     let store = args.store.open(clock.clone()).await?;
     if args.demo {
         demo::seed(store.as_ref())
@@ -72,10 +64,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let app = compose(Components {
         store: store.clone(),
         clock,
-        payments: Arc::new(
-            oms_payments::ProviderGateway::new(oms_payments::ProviderSettings::default())
-                .context("payment providers")?,
-        ),
+        payments: oms_runtime::http::payments().context("payment providers")?,
         queue,
         authenticator,
         options: SchemaOptions {

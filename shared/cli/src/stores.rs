@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use oms_application::ports::{Clock, Store};
 use oms_persistence::Repository;
-use oms_store::{DynamoStore, ItemStore, SqliteStore};
+use oms_runtime::StoreChoice;
+use oms_store::ItemStore;
 
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
@@ -26,35 +27,20 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    /// The item store these flags name; `clock` decides which items have expired.
+    /// The item store these flags name (built by the one composition, `oms-runtime`); `clock`
+    /// decides which items have expired.
     pub async fn open_items(&self, clock: Arc<dyn Clock>) -> Result<Arc<dyn ItemStore>> {
-        match &self.dynamodb_table {
-            Some(table) => {
-                let client = oms_store::client_from_env(self.dynamodb_endpoint.clone()).await;
-                if self.create_table {
-                    let exists = client
-                        .describe_table()
-                        .table_name(table)
-                        .send()
-                        .await
-                        .is_ok();
-                    if !exists {
-                        oms_store::create_table(&client, table)
-                            .await
-                            .context("creating the DynamoDB table")?;
-                    }
-                }
-                Ok(Arc::new(DynamoStore::new(&client, table.clone(), clock)))
-            }
-            None => {
-                std::fs::create_dir_all(&self.data_dir)
-                    .with_context(|| format!("creating {}", self.data_dir.display()))?;
-                let path = self.data_dir.join("oms.sqlite");
-                let store = SqliteStore::open(&path, clock)
-                    .with_context(|| format!("opening {}", path.display()))?;
-                Ok(Arc::new(store))
-            }
-        }
+        let choice = match &self.dynamodb_table {
+            Some(table) => StoreChoice::Dynamo {
+                table: table.clone(),
+                endpoint: self.dynamodb_endpoint.clone(),
+                create: self.create_table,
+            },
+            None => StoreChoice::Embedded(self.data_dir.clone()),
+        };
+        oms_runtime::open_store(&choice, clock)
+            .await
+            .with_context(|| format!("opening the {}", self.describe()))
     }
 
     /// The repositories over that store.

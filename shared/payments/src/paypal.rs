@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
@@ -16,6 +16,9 @@ use oms_application::records::ProviderConfig;
 use oms_domain::money::{Currency, Money};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+// Tokio's monotonic clock: the real one in production; under `tokio::time::pause` (tests) it moves
+// only when advanced, so token freshness can be tested at exact instants.
+use tokio::time::Instant;
 
 use crate::http::{endpoint, escape_path_segment, is_valid_transaction_id, redact, ProviderHttp};
 

@@ -11,7 +11,7 @@ use oms_graphql::SchemaOptions;
 use oms_queue::{InProcessConfig, InProcessQueue, RecordError};
 use oms_webhooks::{UpdaterDeps, WebhookDeps};
 
-use crate::{router, AppState};
+use crate::{router, GraphqlState, Surface};
 
 /// The in-process sync queue of `oms serve`: accepted webhook events are applied by the same
 /// updater the SQS-triggered Lambda runs.
@@ -48,7 +48,7 @@ pub fn compose(c: Components) -> Router {
         queue: c.queue,
         clock: c.clock,
     };
-    let state = AppState::new(oms, c.authenticator, webhooks, c.options)
+    let graphql = GraphqlState::new(oms, c.authenticator, c.options, Surface::Everything)
         .with_graphiql_token(c.graphiql_token);
-    router(Arc::new(state))
+    router(Arc::new(graphql), Arc::new(webhooks))
 }

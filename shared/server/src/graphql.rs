@@ -13,7 +13,7 @@ use oms_auth::VerifiedToken;
 use serde_json::json;
 
 use crate::request_id::RequestId;
-use crate::{AppState, MAX_GRAPHQL_BODY_BYTES};
+use crate::{GraphqlState, MAX_GRAPHQL_BODY_BYTES};
 
 fn error_body(code: &str, message: &str, request_id: &str) -> serde_json::Value {
     json!({"data": null, "errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]})
@@ -34,7 +34,7 @@ fn caller_of(token: VerifiedToken, request_id: &str) -> Caller {
 }
 
 async fn execute(
-    state: &AppState,
+    state: &GraphqlState,
     schema: &oms_graphql::AnySchema,
     headers: &HeaderMap,
     body: Bytes,
@@ -73,16 +73,23 @@ async fn execute(
 }
 
 pub async fn execute_full(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<GraphqlState>>,
     Extension(id): Extension<RequestId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    execute(&state, &state.full, &headers, body, &id.0).await
+    match &state.full {
+        Some(full) => execute(&state, full, &headers, body, &id.0).await,
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(error_body("NOT_FOUND", "not served here", &id.0)),
+        )
+            .into_response(),
+    }
 }
 
 pub async fn execute_group(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<GraphqlState>>,
     Path(group): Path<String>,
     Extension(id): Extension<RequestId>,
     headers: HeaderMap,
@@ -98,7 +105,7 @@ pub async fn execute_group(
     }
 }
 
-fn graphiql_page(state: &AppState, endpoint: &str) -> Html<String> {
+fn graphiql_page(state: &GraphqlState, endpoint: &str) -> Html<String> {
     let bearer = state.graphiql_token.as_ref().map(|t| format!("Bearer {t}"));
     let mut page = GraphiQLSource::build()
         .endpoint(endpoint)
@@ -109,15 +116,15 @@ fn graphiql_page(state: &AppState, endpoint: &str) -> Html<String> {
     Html(page.finish())
 }
 
-pub async fn graphiql(State(state): State<Arc<AppState>>) -> Html<String> {
+pub async fn graphiql(State(state): State<Arc<GraphqlState>>) -> Html<String> {
     graphiql_page(&state, "/graphql")
 }
 
 pub async fn graphiql_group(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<GraphqlState>>,
     Path(group): Path<String>,
 ) -> Response {
-    match oms_graphql::Group::parse(&group) {
+    match oms_graphql::Group::parse(&group).filter(|g| state.groups.contains_key(g)) {
         Some(g) => graphiql_page(&state, &format!("/graphql/{}", g.as_str())).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }

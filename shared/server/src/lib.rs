@@ -1,5 +1,5 @@
-//! The HTTP face of the OMS: ONE axum [`Router`] that the Lambda functions
-//! (`lambda_http::run(router)`) and `oms serve` both run, so there is one handler per route.
+//! The HTTP face of the OMS: one handler per route, mounted by `oms serve` (every route) and by
+//! each HTTP Lambda function (`lambda_http::run(router)`: one resolver group, or the webhooks).
 //!
 //! Routes: `POST /graphql` (whole schema), `POST /graphql/{group}` (one resolver group),
 //! `GET` on both (GraphiQL), `GET /healthz`, `POST /webhooks/{tenant}/{kind}`,
@@ -9,7 +9,6 @@ pub mod app;
 pub mod demo;
 mod graphql;
 mod request_id;
-pub mod updater;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -26,36 +25,49 @@ use oms_webhooks::WebhookDeps;
 /// Largest GraphQL request body accepted.
 pub const MAX_GRAPHQL_BODY_BYTES: usize = 256 * 1024;
 
-/// Everything the handlers share. Built once per process (Lambda init or `oms serve` start).
-pub struct AppState {
-    full: AnySchema,
+/// Which GraphQL schemas a process serves: `oms serve` serves the whole schema and every group;
+/// a resolver group's Lambda builds only its own group's schema (less work at init).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Everything,
+    Group(Group),
+}
+
+/// What the GraphQL handlers share. Built once per process (Lambda init or `oms serve` start).
+pub struct GraphqlState {
+    full: Option<AnySchema>,
     groups: HashMap<Group, AnySchema>,
     auth: Authenticator,
-    webhooks: WebhookDeps,
-    /// The OMS's one clock (token `exp`/`nbf`, webhook timestamp windows).
+    /// The OMS's one clock (token `exp`/`nbf`).
     clock: Arc<dyn Clock>,
+    /// GraphiQL on `GET` (local only; never in a Lambda unless its parameter asks for it).
+    graphiql: bool,
     /// Pre-filled `Authorization` header of the GraphiQL page (local demo only).
     graphiql_token: Option<String>,
 }
 
-impl AppState {
-    pub fn new(
-        oms: Oms,
-        auth: Authenticator,
-        webhooks: WebhookDeps,
-        options: SchemaOptions,
-    ) -> Self {
-        let groups = Group::ALL
-            .iter()
-            .map(|g| (*g, build_group_schema(*g, oms.clone(), options)))
-            .collect();
+impl GraphqlState {
+    pub fn new(oms: Oms, auth: Authenticator, options: SchemaOptions, surface: Surface) -> Self {
         let clock = oms.clock().clone();
-        AppState {
-            full: AnySchema::full(oms, options),
+        let (full, groups) = match surface {
+            Surface::Everything => (
+                Some(AnySchema::full(oms.clone(), options)),
+                Group::ALL
+                    .iter()
+                    .map(|g| (*g, build_group_schema(*g, oms.clone(), options)))
+                    .collect(),
+            ),
+            Surface::Group(g) => (
+                None,
+                HashMap::from([(g, build_group_schema(g, oms, options))]),
+            ),
+        };
+        GraphqlState {
+            full,
             groups,
             auth,
-            webhooks,
             clock,
+            graphiql: matches!(surface, Surface::Everything),
             graphiql_token: None,
         }
     }
@@ -67,31 +79,64 @@ impl AppState {
         self
     }
 
-    /// The SDL served at `POST /graphql`.
+    /// Turns the GraphiQL page on or off.
+    pub fn with_graphiql(mut self, on: bool) -> Self {
+        self.graphiql = on;
+        self
+    }
+
+    /// The SDL served at `POST /graphql` (the whole schema, or the one group's).
     pub fn sdl(&self) -> String {
-        self.full.sdl()
+        match (&self.full, self.groups.values().next()) {
+            (Some(full), _) => full.sdl(),
+            (None, Some(group)) => group.sdl(),
+            (None, None) => String::new(),
+        }
     }
 }
 
-/// The one router.
-pub fn router(state: Arc<AppState>) -> Router {
+/// The GraphQL routes: `POST /graphql` (whole schema, when served), `POST /graphql/{group}`,
+/// and GraphiQL on `GET` when enabled.
+pub fn graphql_routes(state: Arc<GraphqlState>) -> Router {
+    let mut routes = Router::new();
+    if state.full.is_some() {
+        routes = routes.route("/graphql", post(graphql::execute_full));
+        if state.graphiql {
+            routes = routes.route("/graphql", get(graphql::graphiql));
+        }
+    }
+    let group = post(graphql::execute_group);
+    let group = if state.graphiql {
+        group.get(graphql::graphiql_group)
+    } else {
+        group
+    };
+    routes.route("/graphql/{group}", group).with_state(state)
+}
+
+/// The webhook routes: `POST /webhooks/{tenant}/{kind}` and the legacy senders'
+/// `POST /webhook/wss/{tenant}/{kind}`.
+pub fn webhook_routes(deps: Arc<WebhookDeps>) -> Router {
     Router::new()
-        .route(
-            "/graphql",
-            post(graphql::execute_full).get(graphql::graphiql),
-        )
-        .route(
-            "/graphql/{group}",
-            post(graphql::execute_group).get(graphql::graphiql_group),
-        )
-        .route("/healthz", get(health))
         .route("/webhooks/{tenant}/{kind}", post(webhooks::receive))
         .route(
             "/webhook/wss/{tenant}/{kind}",
             post(webhooks::receive_legacy),
         )
+        .with_state(deps)
+}
+
+/// Adds what every HTTP surface has: the request id (echoed, and on every log line) and
+/// `GET /healthz`.
+pub fn finish(routes: Router) -> Router {
+    routes
+        .route("/healthz", get(health))
         .layer(axum::middleware::from_fn(request_id::assign))
-        .with_state(state)
+}
+
+/// The one router of `oms serve`: every GraphQL route and every webhook route.
+pub fn router(graphql: Arc<GraphqlState>, webhooks: Arc<WebhookDeps>) -> Router {
+    finish(graphql_routes(graphql).merge(webhook_routes(webhooks)))
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

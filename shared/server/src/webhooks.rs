@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::AppState;
+use oms_webhooks::WebhookDeps;
 
 /// `/webhooks/{tenant}/{kind}` or the legacy `/webhook/wss/...` (docs/webhooks.md §2, §3).
 #[derive(Clone, Copy)]
@@ -19,7 +19,7 @@ enum Route {
 }
 
 async fn handle(
-    state: &AppState,
+    deps: &WebhookDeps,
     route: Route,
     tenant: &str,
     kind: &str,
@@ -27,8 +27,7 @@ async fn handle(
     body: &Bytes,
 ) -> Response {
     tracing::Span::current().record("tenant", tenant);
-    let now = state.clock.now();
-    let deps = &state.webhooks;
+    let now = deps.clock.now();
     let r = match route {
         Route::Current => oms_webhooks::receive(deps, tenant, kind, headers, body, now).await,
         Route::Legacy => oms_webhooks::receive_legacy(deps, tenant, kind, headers, body, now).await,
@@ -38,19 +37,19 @@ async fn handle(
 }
 
 pub async fn receive(
-    State(state): State<Arc<AppState>>,
+    State(deps): State<Arc<WebhookDeps>>,
     Path((tenant, kind)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    handle(&state, Route::Current, &tenant, &kind, &headers, &body).await
+    handle(&deps, Route::Current, &tenant, &kind, &headers, &body).await
 }
 
 pub async fn receive_legacy(
-    State(state): State<Arc<AppState>>,
+    State(deps): State<Arc<WebhookDeps>>,
     Path((tenant, kind)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    handle(&state, Route::Legacy, &tenant, &kind, &headers, &body).await
+    handle(&deps, Route::Legacy, &tenant, &kind, &headers, &body).await
 }

@@ -17,21 +17,34 @@
 //! Both backends enforce the DynamoDB limits in [`limits`] before any call, so code that works
 //! locally does not fail on AWS for a limit moto does not check.
 
+//!
+//! # Features
+//! `sqlite` (the embedded store of `oms serve` and the tests) and `dynamodb` (AWS); a Lambda
+//! function enables only `dynamodb`, so no SQLite is built into it.
+
 pub mod cond;
 pub mod counter;
+#[cfg(feature = "dynamodb")]
+pub mod create;
+#[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod error;
 pub mod item;
 pub mod limits;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod table;
 
 pub use counter::RoundTrips;
+#[cfg(feature = "dynamodb")]
+pub use create::create_table;
+#[cfg(feature = "dynamodb")]
 pub use dynamo::{client_from_env, DynamoStore};
 pub use error::{BoxError, StoreError};
 pub use item::*;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub use table::{create_table, TableDefinition, TABLE};
+pub use table::{TableDefinition, TABLE};
 
 // The port must stay usable as `Arc<dyn ItemStore>`.
 const _: Option<&dyn ItemStore> = None;

@@ -13,6 +13,7 @@ pub mod legacy;
 pub mod message;
 pub mod receiver;
 pub mod response;
+pub mod sqs_batch;
 pub mod updater;
 
 pub use import::{
@@ -22,4 +23,5 @@ pub use legacy::receive_legacy;
 pub use message::{MessageSource, SyncMessage, ValidMessage};
 pub use receiver::{receive, WebhookDeps, EVENT_ID_TTL_DAYS};
 pub use response::WebhookResponse;
+pub use sqs_batch::handle_sqs_batch;
 pub use updater::{apply, Applied, UpdateError, UpdaterDeps, UpdaterStats};

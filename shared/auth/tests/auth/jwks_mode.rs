@@ -1,12 +1,46 @@
 //! Production mode: RS256/ES256 against a JWKS served over loopback HTTP.
+//!
+//! The tests about the cache TTL, the refresh interval and the fetch timeout run on tokio's
+//! paused clock (`start_paused = true`) held still by [`hold_clock`]: it moves only when a test
+//! calls `tokio::time::advance`, so every "is it fresh / may it refresh / has it timed out"
+//! decision is made at an exact instant, however long the loopback I/O really takes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oms_auth::{Rejection, SigningAlgorithm};
 use oms_domain::auth::Role;
 use serde_json::json;
+use tokio::time::Instant;
 
 use crate::helpers::*;
+
+/// Keeps the paused clock from moving by itself while the returned guard lives.
+///
+/// With time paused, tokio advances the clock to the next timer whenever the runtime is idle, and
+/// a runtime waiting on a socket is idle: a fetch timeout could fire because the loopback server
+/// had not answered *yet*. While a `spawn_blocking` task runs, tokio does not auto-advance (see
+/// `tokio::time::pause`), so this parks one until the guard is dropped. The clock then moves only
+/// by `tokio::time::advance`.
+///
+/// Watchdog: after 60 s of real time the hold ends by itself, so a test that would otherwise wait
+/// forever on a timer (a timeout that is not applied) fails on its assertions instead of hanging.
+/// Passing runs take milliseconds; nothing is decided by it.
+#[must_use = "the clock is held only while the guard lives"]
+fn hold_clock() -> std::sync::mpsc::Sender<()> {
+    let (guard, dropped) = std::sync::mpsc::channel::<()>();
+    drop(tokio::task::spawn_blocking(move || {
+        let _ = dropped.recv_timeout(Duration::from_secs(60));
+    }));
+    guard
+}
+
+/// Yields (the clock stays still) until `done()` holds: waits for the loopback server by its
+/// hit count, never by time.
+async fn until(done: impl Fn() -> bool) {
+    while !done() {
+        tokio::task::yield_now().await;
+    }
+}
 
 #[tokio::test]
 async fn a_valid_rs256_token_is_accepted_with_its_claims() {
@@ -78,10 +112,13 @@ async fn keys_are_cached_across_requests_and_clones() {
     assert_eq!(server.hits(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn concurrent_first_requests_fetch_the_jwks_once() {
+    let _clock = hold_clock();
+    // The server holds each request until the test moves the clock by this much.
+    let delay = Duration::from_millis(100);
     let server = JwksServer::start(&["rsa1"]).await;
-    server.set_delay(Duration::from_millis(100));
+    server.set_delay(delay);
     let auth = authenticator(jwks_config(&server));
     let jwt = rs256("rsa1", "rsa-1", &claims());
     let mut tasks = Vec::new();
@@ -92,6 +129,16 @@ async fn concurrent_first_requests_fetch_the_jwks_once() {
             async move { verify(&auth, &jwt).await.is_ok() },
         ));
     }
+    // The first fetch has reached the server, which is holding it; every task has run by now.
+    until(|| server.hits() >= 1).await;
+    for _ in 0..8 {
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        tasks.iter().all(|t| !t.is_finished()),
+        "all eight requests wait on the one fetch in flight"
+    );
+    tokio::time::advance(delay).await;
     for task in tasks {
         assert!(matches!(task.await, Ok(true)));
     }
@@ -331,15 +378,16 @@ async fn without_configured_issuer_and_audience_they_are_not_checked() {
     accepted(&auth, &rs256("rsa1", "rsa-1", &claims)).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unknown_kid_refreshes_once_and_accepts_the_rotated_key() {
-    // GIVEN keys fetched a while ago (beyond the refresh interval)
+    let _clock = hold_clock();
+    // GIVEN keys fetched one refresh interval ago
+    let interval = Duration::from_millis(200);
     let server = JwksServer::start(&["rsa1"]).await;
-    let auth =
-        authenticator(jwks_config(&server).with_refresh_min_interval(Duration::from_millis(200)));
+    let auth = authenticator(jwks_config(&server).with_refresh_min_interval(interval));
     accepted(&auth, &rs256("rsa1", "rsa-1", &claims())).await;
     assert_eq!(server.hits(), 1);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::advance(interval).await;
 
     // WHEN the IdP rotates in rsa-2 and a token signed by it arrives
     server.rotate(&["rsa1", "rsa2"]);
@@ -352,8 +400,9 @@ async fn an_unknown_kid_refreshes_once_and_accepts_the_rotated_key() {
     assert_eq!(server.hits(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unknown_kid_is_rejected_after_one_refresh_and_refreshes_are_rate_limited() {
+    let _clock = hold_clock();
     // GIVEN cached keys and the default 30 s refresh interval
     let server = JwksServer::start(&["rsa1"]).await;
     let auth = authenticator(jwks_config(&server));
@@ -367,8 +416,11 @@ async fn an_unknown_kid_is_rejected_after_one_refresh_and_refreshes_are_rate_lim
     }
     // THEN the JWKS was not refetched within the interval (the first fetch was the refresh) …
     assert_eq!(server.hits(), 1);
-    // … not even once the key exists upstream
+    // … not even once the key exists upstream, up to the end of the interval
     server.rotate(&["rsa1", "rsa2"]);
+    assert_eq!(rejection(&auth, &unknown).await, Rejection::UnknownKeyId);
+    assert_eq!(server.hits(), 1);
+    tokio::time::advance(oms_auth::DEFAULT_REFRESH_MIN_INTERVAL - Duration::from_millis(1)).await;
     assert_eq!(rejection(&auth, &unknown).await, Rejection::UnknownKeyId);
     assert_eq!(server.hits(), 1);
     // and known keys keep working from the cache
@@ -376,37 +428,49 @@ async fn an_unknown_kid_is_rejected_after_one_refresh_and_refreshes_are_rate_lim
     assert_eq!(server.hits(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_still_unknown_kid_is_rejected_after_exactly_one_refresh() {
+    let _clock = hold_clock();
     let server = JwksServer::start(&["rsa1"]).await;
     let interval = Duration::from_millis(300);
+    let just_before = interval - Duration::from_millis(1);
     let auth = authenticator(jwks_config(&server).with_refresh_min_interval(interval));
     accepted(&auth, &rs256("rsa1", "rsa-1", &claims())).await;
-    tokio::time::sleep(interval + Duration::from_millis(50)).await;
+    tokio::time::advance(interval).await;
 
     let unknown = rs256("rsa2", "rsa-2", &claims());
     assert_eq!(rejection(&auth, &unknown).await, Rejection::UnknownKeyId);
     assert_eq!(server.hits(), 2, "one refresh for the unknown kid");
     assert_eq!(rejection(&auth, &unknown).await, Rejection::UnknownKeyId);
     assert_eq!(server.hits(), 2, "no second refresh within the interval");
+    tokio::time::advance(just_before).await;
+    assert_eq!(rejection(&auth, &unknown).await, Rejection::UnknownKeyId);
+    assert_eq!(server.hits(), 2, "nor 1 ms before it ends");
 
-    // After the interval a refresh is allowed again.
-    tokio::time::sleep(interval + Duration::from_millis(50)).await;
+    // Once the interval has passed a refresh is allowed again.
+    tokio::time::advance(Duration::from_millis(1)).await;
     assert_eq!(rejection(&auth, &unknown).await, Rejection::UnknownKeyId);
     assert_eq!(server.hits(), 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn expired_cache_is_refetched_and_removed_keys_stop_working() {
+    let _clock = hold_clock();
+    let ttl = Duration::from_millis(200);
     let server = JwksServer::start(&["rsa1"]).await;
     let auth = authenticator(
         jwks_config(&server)
-            .with_cache_ttl(Duration::from_millis(200))
+            .with_cache_ttl(ttl)
             .with_refresh_min_interval(Duration::from_millis(50)),
     );
     accepted(&auth, &rs256("rsa1", "rsa-1", &claims())).await;
     server.rotate(&["rsa2"]);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    // Until the TTL has passed the cached keys are used as they are …
+    tokio::time::advance(ttl - Duration::from_millis(1)).await;
+    accepted(&auth, &rs256("rsa1", "rsa-1", &claims())).await;
+    assert_eq!(server.hits(), 1, "fresh: served from the cache");
+    // … then the JWKS is fetched again and the removed key stops working.
+    tokio::time::advance(Duration::from_millis(1)).await;
     assert_eq!(
         rejection(&auth, &rs256("rsa1", "rsa-1", &claims())).await,
         Rejection::UnknownKeyId
@@ -436,8 +500,9 @@ async fn cached_keys_survive_a_jwks_outage() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_jwks_server_that_is_down_rejects_quickly() {
+    let _clock = hold_clock();
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
         listener
@@ -453,7 +518,11 @@ async fn a_jwks_server_that_is_down_rejects_quickly() {
         rejection(&auth, &rs256("rsa1", "rsa-1", &claims())).await,
         Rejection::KeysUnavailable
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "rejected on the refused connection, without waiting out the 500 ms fetch timeout"
+    );
 }
 
 #[tokio::test]
@@ -467,28 +536,28 @@ async fn a_jwks_error_status_rejects() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_jwks_server_times_out_instead_of_hanging() {
+    let _clock = hold_clock();
+    let fetch_timeout = Duration::from_millis(300);
     let server = JwksServer::start(&["rsa1"]).await;
     server.set_delay(Duration::from_secs(30));
-    let auth = authenticator(jwks_config(&server).with_fetch_timeout(Duration::from_millis(300)));
+    let auth = authenticator(jwks_config(&server).with_fetch_timeout(fetch_timeout));
+    let token = rs256("rsa1", "rsa-1", &claims());
     let started = Instant::now();
-    let outcome = tokio::time::timeout(
-        Duration::from_secs(5),
-        verify(&auth, &rs256("rsa1", "rsa-1", &claims())),
-    )
-    .await;
-    let Ok(result) = outcome else {
-        panic!("verify hung on a slow JWKS server")
-    };
+    let (result, ()) = tokio::join!(verify(&auth, &token), async {
+        // The server holds the request (for 30 s); let exactly the fetch timeout pass.
+        until(|| server.hits() >= 1).await;
+        tokio::time::advance(fetch_timeout).await;
+    });
     assert_eq!(
         result.err().map(|e| e.reason()),
         Some(Rejection::KeysUnavailable)
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "took {:?}",
-        started.elapsed()
+    assert_eq!(
+        started.elapsed(),
+        fetch_timeout,
+        "cut off by the fetch timeout, not by the server's 30 s"
     );
     assert_eq!(server.hits(), 1);
     // Within the refresh interval the next request does not wait on the server again.
@@ -497,7 +566,7 @@ async fn a_slow_jwks_server_times_out_instead_of_hanging() {
         rejection(&auth, &rs256("rsa1", "rsa-1", &claims())).await,
         Rejection::KeysUnavailable
     );
-    assert!(started.elapsed() < Duration::from_millis(200));
+    assert_eq!(started.elapsed(), Duration::ZERO);
     assert_eq!(server.hits(), 1);
 }
 

@@ -1,13 +1,18 @@
 //! Routing by method, limits (timeouts, size, ids, URLs), TLS, and secrecy of credentials.
+//!
+//! The timeout tests run on tokio's paused clock, held still by `hold_clock`: the fake server
+//! stalls on the clock too, and the test moves it by exactly the timeout once the stalled request
+//! has arrived, so which deadline fires is never a matter of how fast the machine is.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oms_application::ports::PaymentGateway;
 use oms_domain::order::PaymentMethod::{CashOnDelivery, Paypal, Stripe};
 use oms_payments::{ProviderGateway, ProviderSettings};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::time::Instant;
 
 use crate::fake_provider::*;
 use crate::support::*;
@@ -98,31 +103,53 @@ async fn invalid_transaction_ids_are_never_sent() {
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_stalled_provider_times_out_quickly() {
+    let _clock = hold_clock();
+    let request_timeout = Duration::from_millis(300);
     let server = FakeProvider::start().await;
     let gateway = gateway_with(ProviderSettings {
-        request_timeout: Duration::from_millis(300),
+        request_timeout,
         ..settings()
     });
     let config = full_tenant(&server);
-    for (method, id) in [(Stripe, "pi_stall"), (Paypal, "PP_STALL")] {
+    for (method, id, stalled) in [
+        (Stripe, "pi_stall", "GET /v1/payment_intents/pi_stall"),
+        (Paypal, "PP_STALL", "GET /v2/checkout/orders/PP_STALL"),
+    ] {
         let started = Instant::now();
-        let err = failure(&gateway, &config, method, id).await;
+        let (err, ()) = tokio::join!(failure(&gateway, &config, method, id), async {
+            // The fake holds the request (for an hour): let exactly the request timeout pass.
+            until(|| server.requests().iter().any(|r| r == stalled)).await;
+            tokio::time::advance(request_timeout).await;
+        });
         assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "{:?}",
-            started.elapsed()
+            err.to_string().contains("request timed out after 300 ms"),
+            "{err}"
         );
-        assert!(err.to_string().contains("timed out after 300 ms"), "{err}");
+        assert_eq!(
+            started.elapsed(),
+            request_timeout,
+            "cut off by the request timeout, not the 6 s lookup deadline"
+        );
         assert_no_secrets(&err);
     }
+    assert_eq!(
+        server.requests(),
+        [
+            "GET /v1/payment_intents/pi_stall",
+            "POST /v1/oauth2/token",
+            "GET /v2/checkout/orders/PP_STALL"
+        ],
+        "each stalled request was sent once, not retried"
+    );
     // The pool is still usable afterwards.
     found(&gateway, &config, Stripe, "pi_succeeded").await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_whole_lookup_has_a_deadline_too() {
+    let _clock = hold_clock();
     let server = FakeProvider::start().await;
     let gateway = gateway_with(ProviderSettings {
         request_timeout: Duration::from_secs(30),
@@ -131,12 +158,20 @@ async fn the_whole_lookup_has_a_deadline_too() {
     });
     let config = full_tenant(&server);
     let started = Instant::now();
-    let err = failure(&gateway, &config, Paypal, "PP_STALL").await;
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let (err, ()) = tokio::join!(failure(&gateway, &config, Paypal, "PP_STALL"), async {
+        // 200 ms pass during the token exchange and 100 ms once the order call is stalled: the
+        // 300 ms deadline covers both exchanges together (each alone stays under it).
+        until(|| server.token_calls() == 1).await;
+        tokio::time::advance(Duration::from_millis(200)).await;
+        until(|| server.order_calls() == 1).await;
+        tokio::time::advance(Duration::from_millis(100)).await;
+    });
     assert!(
         err.to_string().contains("lookup timed out after 300 ms"),
         "{err}"
     );
+    assert_eq!(started.elapsed(), Duration::from_millis(300));
+    assert_eq!((server.token_calls(), server.order_calls()), (1, 1));
 }
 
 #[tokio::test]
@@ -158,8 +193,9 @@ async fn a_response_over_the_size_cap_is_an_error() {
     assert!(err.to_string().contains("not JSON"), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unreachable_provider_is_an_error_not_a_hang() {
+    let _clock = hold_clock();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -177,8 +213,12 @@ async fn an_unreachable_provider_is_an_error_not_a_hang() {
     for (method, id) in [(Stripe, "pi_succeeded"), (Paypal, "PP_COMPLETED")] {
         let started = Instant::now();
         let err = failure(&gateway, &config, method, id).await;
-        assert!(started.elapsed() < Duration::from_secs(3));
         assert!(err.to_string().contains("request failed"), "{err}");
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "refused at once: no connect or request timeout was waited out"
+        );
         assert_no_secrets(&err);
     }
 }

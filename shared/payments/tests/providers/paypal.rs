@@ -111,8 +111,10 @@ async fn each_credential_set_has_its_own_token() {
     assert_eq!(server.token_calls(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_token_is_refreshed_after_it_expires() {
+    // The clock moves only by `advance`: freshness is judged at exact instants.
+    let _clock = hold_clock();
     let server = FakeProvider::start().await;
     // A 2 s token is renewed after 1 s (the margin is capped at half the lifetime).
     server.set_token_lifetime(2);
@@ -121,10 +123,23 @@ async fn the_token_is_refreshed_after_it_expires() {
     found(&gateway, &config, Paypal, "PP_COMPLETED").await;
     found(&gateway, &config, Paypal, "PP_COMPLETED").await;
     assert_eq!(server.token_calls(), 1, "still fresh");
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    tokio::time::advance(Duration::from_millis(999)).await;
     found(&gateway, &config, Paypal, "PP_COMPLETED").await;
-    assert_eq!(server.token_calls(), 2, "renewed");
-    assert_eq!(server.order_calls(), 3, "no 401 was needed");
+    assert_eq!(
+        server.token_calls(),
+        1,
+        "still fresh 1 ms before the renewal"
+    );
+    tokio::time::advance(Duration::from_millis(1)).await;
+    found(&gateway, &config, Paypal, "PP_COMPLETED").await;
+    assert_eq!(
+        server.token_calls(),
+        2,
+        "renewed 1 s (lifetime - margin) after the request"
+    );
+    found(&gateway, &config, Paypal, "PP_COMPLETED").await;
+    assert_eq!(server.token_calls(), 2, "the new token is cached");
+    assert_eq!(server.order_calls(), 5, "no 401 was needed");
 }
 
 #[tokio::test]

@@ -112,6 +112,34 @@ pub fn money(minor: i64, code: &str) -> Money {
     )
 }
 
+/// Keeps tokio's paused clock (`start_paused = true`) from moving by itself while the returned
+/// guard lives, so it moves only by `tokio::time::advance`.
+///
+/// With time paused, tokio advances the clock to the next timer whenever the runtime is idle, and
+/// a runtime waiting on a socket is idle: a request timeout could fire because the loopback fake
+/// had not answered *yet*. While a `spawn_blocking` task runs, tokio does not auto-advance (see
+/// `tokio::time::pause`), so this parks one until the guard is dropped.
+///
+/// Watchdog: after 60 s of real time the hold ends by itself, so a test that would otherwise wait
+/// forever on a timer (a timeout that is not applied) fails on its assertions instead of hanging.
+/// Passing runs take milliseconds; nothing is decided by it.
+#[must_use = "the clock is held only while the guard lives"]
+pub fn hold_clock() -> std::sync::mpsc::Sender<()> {
+    let (guard, dropped) = std::sync::mpsc::channel::<()>();
+    drop(tokio::task::spawn_blocking(move || {
+        let _ = dropped.recv_timeout(Duration::from_secs(60));
+    }));
+    guard
+}
+
+/// Yields (the clock stays still) until `done()` holds: waits for the fake server by its request
+/// counts, never by time.
+pub async fn until(done: impl Fn() -> bool) {
+    while !done() {
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Asserts that neither the Display nor the Debug form of `error` holds any credential part.
 pub fn assert_no_secrets(error: &ProviderError) {
     let texts = [error.to_string(), format!("{error:?}")];

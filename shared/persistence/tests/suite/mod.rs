@@ -1797,7 +1797,11 @@ pub async fn a_once_per_customer_coupon_is_used_once_even_by_simultaneous_placem
     for task in tasks {
         results.push(task.await.unwrap());
     }
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
     let (lost, draft) = results
         .into_iter()
         .zip(&drafts)
@@ -1808,7 +1812,11 @@ pub async fn a_once_per_customer_coupon_is_used_once_even_by_simultaneous_placem
         ErrorCode::CouponUsageLimitReached,
         Some(&["coupons", "ONCE"]),
     );
-    assert_eq!(w.stored_order(A, &draft.id).await, *draft, "loser unchanged");
+    assert_eq!(
+        w.stored_order(A, &draft.id).await,
+        *draft,
+        "loser unchanged"
+    );
     assert_eq!(w.stock(A, "TSHIRT").await, stock - 1, "one unit taken");
     assert_eq!(w.customer_coupon_used(A, "ONCE", C1).await, 1);
     assert_eq!(w.coupon_used(A, "ONCE").await, 1);

@@ -1,7 +1,7 @@
 //! Snapshot sync the way AWS runs it, on the local emulator (moto): a signed webhook is accepted
 //! and published to the FIFO sync queue (SQS), the test acts as the SQS event-source mapping
 //! (docs/development.md) and hands each batch to the updater Lambda's handler
-//! (`oms_server::updater::handle_sqs_batch`), which applies snapshots to DynamoDB.
+//! (`oms_webhooks::handle_sqs_batch`), which applies snapshots to DynamoDB.
 //! Fails, never skips, when AWS_ENDPOINT_URL is unset.
 
 use std::sync::Arc;
@@ -13,8 +13,8 @@ use oms_application::records::TenantConfig;
 use oms_domain::ids::{Sku, TenantId, VendorId};
 use oms_persistence::Repository;
 use oms_queue::SqsQueue;
-use oms_server::updater::handle_sqs_batch;
 use oms_store::DynamoStore;
+use oms_webhooks::handle_sqs_batch;
 use oms_webhooks::{receive, UpdaterDeps, WebhookDeps};
 
 const SECRET: &str = "sqs-test-secret";

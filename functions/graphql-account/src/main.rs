@@ -1,0 +1,7 @@
+//! Lambda `graphql-account`: the account resolver group (docs/graphql.md, "Resolver groups") behind
+//! the HTTP API route `POST /graphql/account`. Everything is composed in `oms-runtime`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    oms_runtime::lambda::run_graphql(oms_graphql::Group::Account).await
+}

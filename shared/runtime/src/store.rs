@@ -1,0 +1,109 @@
+//! Stores and AWS clients.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use oms_application::ports::{Clock, Store};
+use oms_persistence::Repository;
+use oms_store::{DynamoStore, ItemStore, StoreError};
+use oms_webhooks::UpdaterDeps;
+
+use crate::{Settings, SettingsError};
+
+/// The AWS configuration of the process, loaded once and shared by every client, with the
+/// ring-based rustls HTTP client (the SDKs are built without a default one: forgetting it makes
+/// every call fail at run time, which `client_reaches_the_endpoint` tests). Region, credentials
+/// and `AWS_ENDPOINT_URL` come from the environment; `endpoint` overrides the endpoint (moto).
+/// Credentials are resolved on the first call, not here.
+pub async fn aws_config(endpoint: Option<String>) -> SdkConfig {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client);
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    loader.load().await
+}
+
+/// The repositories over the DynamoDB table `table`, judging expiry by `clock`.
+pub fn dynamo_store(config: &SdkConfig, table: &str, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+    let client = aws_sdk_dynamodb::Client::new(config);
+    Arc::new(Repository::new(Arc::new(DynamoStore::new(
+        &client, table, clock,
+    ))))
+}
+
+/// The SQS client of the process.
+pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(config)
+}
+
+/// Where the data of a CLI command or `oms serve` lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The embedded durable store: a SQLite file in this directory.
+    #[cfg(feature = "sqlite")]
+    Embedded(std::path::PathBuf),
+    /// A DynamoDB table (`endpoint` for a local DynamoDB-compatible server); `create` creates it
+    /// when missing.
+    Dynamo {
+        table: String,
+        endpoint: Option<String>,
+        create: bool,
+    },
+}
+
+/// Opens the item store `choice` names; `clock` decides which items have expired.
+///
+/// # Errors
+/// The embedded file cannot be opened, or the table cannot be created.
+pub async fn open_store(
+    choice: &StoreChoice,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn ItemStore>, StoreError> {
+    match choice {
+        #[cfg(feature = "sqlite")]
+        StoreChoice::Embedded(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(Box::new(e)))?;
+            Ok(Arc::new(oms_store::SqliteStore::open(
+                dir.join("oms.sqlite"),
+                clock,
+            )?))
+        }
+        StoreChoice::Dynamo {
+            table,
+            endpoint,
+            create,
+        } => {
+            let config = aws_config(endpoint.clone()).await;
+            let client = aws_sdk_dynamodb::Client::new(&config);
+            if *create {
+                let exists = client
+                    .describe_table()
+                    .table_name(table)
+                    .send()
+                    .await
+                    .is_ok();
+                if !exists {
+                    oms_store::create_table(&client, table).await?;
+                }
+            }
+            Ok(Arc::new(DynamoStore::new(&client, table.clone(), clock)))
+        }
+    }
+}
+
+/// The snapshot updater of the sync-updater function: the DynamoDB table of `settings`.
+///
+/// # Errors
+/// `OMS_TABLE_NAME` is missing.
+pub async fn updater(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<UpdaterDeps, SettingsError> {
+    let config = aws_config(None).await;
+    let store = dynamo_store(&config, settings.table()?, clock.clone());
+    Ok(UpdaterDeps::new(store, clock))
+}

@@ -415,3 +415,419 @@ async fn a_function_without_its_settings_refuses_to_start() {
         .map(|e| e.to_string());
     assert_eq!(err.as_deref(), Some("OMS_TABLE_NAME is not set"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outbound order events: outbox-relay and event-sender
+// ---------------------------------------------------------------------------------------------
+
+/// An events FIFO queue with its dead-letter queue (redrive after `max_receives`).
+async fn events_queue(aws: &Aws, max_receives: u32) -> (String, String, String) {
+    let id = ulid::Ulid::new().to_string().to_lowercase();
+    let create = |name: String| {
+        aws.sqs
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::FifoQueue, "true")
+    };
+    let dlq_url = create(format!("oms-fn-events-dlq-{id}.fifo"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create dlq: {e}"))
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    let dlq_arn = format!("arn:aws:sqs:us-east-1:123456789012:oms-fn-events-dlq-{id}.fifo");
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives});
+    let url = create(format!("oms-fn-events-{id}.fifo"))
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create queue: {e}"))
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    let arn = format!("arn:aws:sqs:us-east-1:123456789012:oms-fn-events-{id}.fifo");
+    (url, arn, dlq_url)
+}
+
+/// A PENDING order of the demo customer (three changes: versions 1 to 3).
+async fn placed_order(aws: &Aws) -> String {
+    let checkout = aws.graphql_function(Group::Checkout).await;
+    let customer = format!("Bearer {}", aws.token(CUSTOMER, &[Role::Customer], None));
+    let run = |query: String| {
+        with_body(
+            with_header(sample("graphql-checkout.json"), "authorization", &customer),
+            "/graphql/checkout",
+            &json!({ "query": query }),
+        )
+    };
+    let (_, body) = invoke(&checkout, &sample_with(&customer)).await;
+    let id = body["data"]["checkoutItems"]["order"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    for query in [
+        format!("mutation {{ selectShippingOption(input: {{orderId: \"{id}\", method: STANDARD}}) {{ userErrors {{ code }} }} }}"),
+        format!("mutation {{ placeOrder(input: {{orderId: \"{id}\"}}) {{ order {{ status }} userErrors {{ code }} }} }}"),
+    ] {
+        let (status, body) = invoke(&checkout, &run(query)).await;
+        assert_eq!(status, 200);
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    id
+}
+
+fn sample_with(authorization: &str) -> Value {
+    with_header(
+        sample("graphql-checkout.json"),
+        "authorization",
+        authorization,
+    )
+}
+
+/// The stream records DynamoDB would deliver for the outbox items of `order` (INSERTs with
+/// their new image, in DynamoDB JSON), read back from the table.
+async fn outbox_records(aws: &Aws, order: &str) -> Vec<Value> {
+    let client = aws_sdk_dynamodb::Client::new(&aws.config);
+    let items = client
+        .query()
+        .table_name(aws.settings.table_name.clone().unwrap_or_default())
+        .key_condition_expression("pk = :pk AND begins_with(sk, :o)")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("T#{TENANT}#ORDER#{order}")),
+        )
+        .expression_attribute_values(
+            ":o",
+            aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("query: {e}"))
+        .items
+        .unwrap_or_default();
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let image: serde_json::Map<String, Value> = item
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        aws_sdk_dynamodb::types::AttributeValue::S(s) => json!({ "S": s }),
+                        aws_sdk_dynamodb::types::AttributeValue::N(n) => json!({ "N": n }),
+                        other => panic!("unexpected attribute {k}: {other:?}"),
+                    };
+                    (k.clone(), v)
+                })
+                .collect();
+            json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": format!("{}", 1000 + i), "NewImage": image}})
+        })
+        .collect()
+}
+
+async fn receive_all(aws: &Aws, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    aws.sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("receive: {e}"))
+        .messages
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_relay_publishes_each_event_once_in_version_order_despite_duplicates_and_reordering() {
+    let mut aws = aws().await;
+    let (events_url, _, _) = events_queue(&aws, 5).await;
+    aws.settings.events_queue_url = Some(events_url.clone());
+    let order = placed_order(&aws).await;
+    let records = outbox_records(&aws, &order).await;
+    assert_eq!(records.len(), 3, "created, shipping selected, placed");
+
+    // The stream hands them over shuffled and with a duplicate (a retried batch).
+    let shuffled = json!({"Records": [records[2], records[0], records[1], records[0]]});
+    let event: oms_outbound::StreamEvent =
+        serde_json::from_value(shuffled.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let relay = oms_runtime::outbound::relay(&aws.settings, &aws.config, aws.clock.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (response, report) = oms_outbound::relay(&relay, event).await;
+    assert_eq!(response.batch_item_failures, vec![]);
+    assert_eq!((report.published, report.already_relayed), (3, 0));
+
+    let messages = receive_all(&aws, &events_url).await;
+    let types: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let body: Value =
+                serde_json::from_str(m.body().unwrap_or_default()).unwrap_or_default();
+            assert_eq!(body["data"]["order_id"], order.as_str());
+            format!(
+                "{}@{}",
+                body["type"].as_str().unwrap_or_default(),
+                body["version"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "order.created@1",
+            "order.shipping_option_selected@2",
+            "order.placed@3"
+        ]
+    );
+
+    // The same batch again (Lambda retries it): nothing is published twice.
+    let event: oms_outbound::StreamEvent =
+        serde_json::from_value(shuffled).unwrap_or_else(|e| panic!("{e}"));
+    let (_, report) = oms_outbound::relay(&relay, event).await;
+    assert_eq!((report.published, report.already_relayed), (0, 3));
+
+    // The sample batch: an order modification and a removal are ignored; its outbox insert is
+    // not in this table (nothing pending), so nothing is published.
+    let event: oms_outbound::StreamEvent =
+        serde_json::from_value(sample("dynamodb-outbox-batch.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let (response, report) = oms_outbound::relay(&relay, event).await;
+    assert_eq!(response.batch_item_failures, vec![]);
+    assert_eq!(
+        (report.published, report.already_relayed, report.ignored),
+        (0, 1, 2)
+    );
+}
+
+/// A loopback receiver standing in for a tenant's events URL: records every request and answers
+/// with the next scripted status (then 200).
+#[derive(Clone, Default)]
+struct Receiver {
+    seen: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    answers: Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+}
+
+impl Receiver {
+    async fn start(&self) -> String {
+        let me = self.clone();
+        let app = Router::new().route(
+            "/hooks",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let me = me.clone();
+                async move {
+                    let signature = headers
+                        .get("oms-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    me.seen
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((signature, body));
+                    let status = me
+                        .answers
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .pop_front()
+                        .unwrap_or(200);
+                    axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}/hooks")
+    }
+
+    fn seen(&self) -> Vec<(String, String)> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+async fn subscribe(aws: &Aws, tenant_id: &str, url: &str, secret: &str) {
+    let t = tenant(tenant_id);
+    let mut config = aws
+        .store
+        .get_tenant_config(&t)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| oms_application::records::TenantConfig::new(t.clone()));
+    config.events_url = Some(url.to_owned());
+    config.events_secret = Some(secret.to_owned());
+    aws.store
+        .put_tenant_config(&config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test]
+async fn the_sender_signs_each_event_retries_refusals_and_dead_letters_what_keeps_failing() {
+    let mut aws = aws().await;
+    let (events_url, events_arn, dlq_url) = events_queue(&aws, 2).await;
+    aws.settings.events_queue_url = Some(events_url.clone());
+    let receiver = Receiver::default();
+    let url = receiver.start().await;
+    subscribe(&aws, TENANT, &url, "events-secret-demo").await;
+    let order = placed_order(&aws).await;
+    let relay = oms_runtime::outbound::relay(&aws.settings, &aws.config, aws.clock.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let records = json!({ "Records": outbox_records(&aws, &order).await });
+    let event = serde_json::from_value(records).unwrap_or_else(|e| panic!("{e}"));
+    oms_outbound::relay(&relay, event).await;
+    let sender = oms_runtime::outbound::sender(&aws.settings, &aws.config, aws.clock.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // The receiver refuses the first delivery: that event and the rest of its order's group are
+    // reported failed (kept in order), nothing is acknowledged out of order.
+    receiver
+        .answers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push_back(503);
+    let messages = receive_all(&aws, &events_url).await;
+    assert_eq!(messages.len(), 3);
+    let event = oms_queue::lambda_event(&messages, &events_arn, "us-east-1");
+    let response = oms_outbound::send_batch(&sender, event).await;
+    assert_eq!(
+        response.batch_item_failures.len(),
+        3,
+        "the whole order group waits"
+    );
+    assert_eq!(receiver.seen().len(), 1);
+    // (The event source mapping makes them visible again after the visibility timeout.)
+    for m in &messages {
+        aws.sqs
+            .change_message_visibility()
+            .queue_url(&events_url)
+            .receipt_handle(m.receipt_handle().unwrap_or_default())
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let messages = receive_all(&aws, &events_url).await;
+    let event = oms_queue::lambda_event(&messages, &events_arn, "us-east-1");
+    let response = oms_outbound::send_batch(&sender, event).await;
+    assert_eq!(response.batch_item_failures, vec![]);
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4, "one refused, then three delivered");
+    // The retry sent the same bytes (same id), each signed with the tenant's events secret.
+    assert_eq!(seen[0].1, seen[1].1);
+    for (signature, body) in &seen {
+        use oms_sync::signature::SignatureScheme as _;
+        let verified = oms_sync::signature::OmsScheme.verify(
+            &[("Oms-Signature", signature.as_str())],
+            body.as_bytes(),
+            &["events-secret-demo".to_string()],
+            aws.clock.now_unix(),
+        );
+        assert!(verified.is_ok(), "bad signature {signature}");
+    }
+    let ids: Vec<String> = seen[1..]
+        .iter()
+        .map(|(_, b)| {
+            serde_json::from_str::<Value>(b).unwrap_or_default()["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            format!("{order}-1-0"),
+            format!("{order}-2-0"),
+            format!("{order}-3-0")
+        ]
+    );
+
+    // A receiver that keeps refusing: after the queue's receive limit the event is dead-lettered.
+    let sample_event: aws_lambda_events::sqs::SqsEvent =
+        serde_json::from_value(sample("sqs-outbound-batch.json")).unwrap_or_else(|e| panic!("{e}"));
+    let body = sample_event.records[0].body.clone().unwrap_or_default();
+    aws.sqs
+        .send_message()
+        .queue_url(&events_url)
+        .message_body(&body)
+        .message_group_id("demo#ORD-01KSAMPLE0000000000000000")
+        .message_deduplication_id("sample-1")
+        .message_attributes(
+            "tenant",
+            aws_sdk_sqs::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(TENANT)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..2 {
+        receiver
+            .answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(500);
+        let messages = receive_all(&aws, &events_url).await;
+        assert_eq!(messages.len(), 1);
+        let event = oms_queue::lambda_event(&messages, &events_arn, "us-east-1");
+        assert_eq!(
+            oms_outbound::send_batch(&sender, event)
+                .await
+                .batch_item_failures
+                .len(),
+            1
+        );
+        aws.sqs
+            .change_message_visibility()
+            .queue_url(&events_url)
+            .receipt_handle(messages[0].receipt_handle().unwrap_or_default())
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(receive_all(&aws, &events_url).await.is_empty(), "moved on");
+    let dead = receive_all(&aws, &dlq_url).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body(), Some(body.as_str()));
+}
+
+#[tokio::test]
+async fn a_tenants_events_never_reach_another_tenants_url() {
+    let aws = aws().await;
+    let ours = Receiver::default();
+    let theirs = Receiver::default();
+    subscribe(&aws, TENANT, &ours.start().await, "events-secret-demo").await;
+    subscribe(&aws, "other", &theirs.start().await, "events-secret-other").await;
+    let sender = oms_runtime::outbound::sender(&aws.settings, &aws.config, aws.clock.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let event: aws_lambda_events::sqs::SqsEvent =
+        serde_json::from_value(sample("sqs-outbound-batch.json")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        oms_outbound::send_batch(&sender, event.clone())
+            .await
+            .batch_item_failures,
+        vec![]
+    );
+    assert_eq!(ours.seen().len(), 1);
+    // The same body queued for tenant `other` (a forged or misrouted message) is refused and
+    // never posted anywhere: the body names `demo`.
+    let mut forged = event;
+    if let Some(attr) = forged.records[0].message_attributes.get_mut("tenant") {
+        attr.string_value = Some("other".into());
+    }
+    let failures = oms_outbound::send_batch(&sender, forged)
+        .await
+        .batch_item_failures;
+    assert_eq!(failures.len(), 1);
+    assert!(theirs.seen().is_empty());
+    assert_eq!(ours.seen().len(), 1);
+}

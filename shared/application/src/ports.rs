@@ -352,9 +352,46 @@ pub trait TenantRepository: Send + Sync {
     async fn put_tenant_config(&self, config: &TenantConfig) -> Result<(), StoreFault>;
 }
 
+/// Where an outbound event waits between its order's commit and the relay (the outbox item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxPosition {
+    pub order_id: OrderId,
+    /// The order's version the change produced.
+    pub version: u64,
+    /// The event's index within that change.
+    pub index: usize,
+}
+
+/// The outbox, as the relay sees it.
+#[async_trait]
+pub trait OutboxRepository: Send + Sync {
+    /// Whether the event still waits to be relayed (false once relayed or expired): a stream
+    /// record delivered again after the relay finished is skipped, not published twice.
+    async fn outbox_event_pending(
+        &self,
+        tenant: &TenantId,
+        position: &OutboxPosition,
+    ) -> Result<bool, StoreFault>;
+    /// Marks the event relayed: it expires at `now` (the table's TTL then deletes it). An event
+    /// already gone is fine.
+    async fn expire_outbox_event(
+        &self,
+        tenant: &TenantId,
+        position: &OutboxPosition,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreFault>;
+}
+
 /// Everything the use cases need from storage.
-pub trait Store: OrderRepository + CatalogRepository + SyncRepository + TenantRepository {}
-impl<T: OrderRepository + CatalogRepository + SyncRepository + TenantRepository> Store for T {}
+pub trait Store:
+    OrderRepository + CatalogRepository + SyncRepository + TenantRepository + OutboxRepository
+{
+}
+impl<
+        T: OrderRepository + CatalogRepository + SyncRepository + TenantRepository + OutboxRepository,
+    > Store for T
+{
+}
 
 /// The one clock (tests pin it); the same instance is handed to the store, so its TTL view
 /// agrees with the use cases.

@@ -106,6 +106,12 @@ pub struct TenantConfig {
     pub tax_table: Option<TaxTable>,
     pub stripe: Option<ProviderConfig>,
     pub paypal: Option<ProviderConfig>,
+    /// Where the tenant's outbound order events are POSTed (none: not sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_url: Option<String>,
+    /// The secret their `Oms-Signature` is computed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_secret: Option<String>,
 }
 
 impl TenantConfig {
@@ -118,6 +124,8 @@ impl TenantConfig {
             tax_table: None,
             stripe: None,
             paypal: None,
+            events_url: None,
+            events_secret: None,
         }
     }
 

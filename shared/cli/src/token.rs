@@ -140,12 +140,20 @@ pub fn run(args: TokenArgs) -> Result<()> {
 #[derive(Args, Debug)]
 pub struct TenantPutArgs {
     pub tenant: String,
-    /// An active webhook secret (repeat during rotation: both stay valid).
-    #[arg(long = "webhook-secret", required = true)]
+    /// An active webhook secret (repeat during rotation: both stay valid). Required for a new
+    /// tenant; when omitted, the stored secrets are kept.
+    #[arg(long = "webhook-secret")]
     pub webhook_secrets: Vec<String>,
     /// Also accept the original OMS's `/webhook/wss/...` senders for this tenant.
     #[arg(long)]
     pub legacy_wss: bool,
+    /// Where the tenant's outbound order events are POSTed (http or https URL); kept when
+    /// omitted.
+    #[arg(long)]
+    pub events_url: Option<String>,
+    /// The secret outbound events are signed with (`Oms-Signature`); kept when omitted.
+    #[arg(long)]
+    pub events_secret: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -155,23 +163,46 @@ pub async fn tenant_put(args: TenantPutArgs) -> Result<()> {
     if args.webhook_secrets.iter().any(|s| s.len() < 8) {
         bail!("webhook secrets must be at least 8 characters");
     }
+    if args.events_secret.as_ref().is_some_and(|s| s.len() < 8) {
+        bail!("the events secret must be at least 8 characters");
+    }
+    if let Some(url) = &args.events_url {
+        let ok = (url.starts_with("https://") || url.starts_with("http://"))
+            && url.parse::<http::Uri>().is_ok_and(|u| u.host().is_some());
+        if !ok {
+            bail!("--events-url must be an absolute http(s) URL");
+        }
+    }
     let store = args.store.open(oms_clock::system()).await?;
-    let mut config = store
-        .get_tenant_config(&tenant)
-        .await?
-        .unwrap_or_else(|| TenantConfig::new(tenant.clone()));
-    config.webhook_secrets = args.webhook_secrets.clone();
+    let stored = store.get_tenant_config(&tenant).await?;
+    if stored.is_none() && args.webhook_secrets.is_empty() {
+        bail!("a new tenant needs at least one --webhook-secret");
+    }
+    let mut config = stored.unwrap_or_else(|| TenantConfig::new(tenant.clone()));
+    if !args.webhook_secrets.is_empty() {
+        config.webhook_secrets = args.webhook_secrets.clone();
+    }
+    if let Some(url) = &args.events_url {
+        config.events_url = Some(url.clone());
+    }
+    if let Some(secret) = &args.events_secret {
+        config.events_secret = Some(secret.clone());
+    }
     config.legacy_wss = args.legacy_wss;
     config.signature_scheme = SignatureScheme::Oms;
     store.put_tenant_config(&config).await?;
     println!(
-        "tenant {tenant} saved in the {} ({} webhook secret(s){})",
+        "tenant {tenant} saved in the {} ({} webhook secret(s){}{})",
         args.store.describe(),
         config.webhook_secrets.len(),
         if config.legacy_wss {
             ", legacy wss senders accepted"
         } else {
             ""
+        },
+        match &config.events_url {
+            Some(url) => format!(", order events to {url}"),
+            None => String::new(),
         }
     );
     Ok(())

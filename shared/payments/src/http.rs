@@ -183,6 +183,37 @@ impl ProviderHttp {
     }
 }
 
+impl ProviderHttp {
+    /// POSTs a signed JSON body to `url` (outbound order events): the answer's status, or an
+    /// error when the URL is malformed, the request fails or times out. The response body is
+    /// read (within the size cap) and dropped.
+    ///
+    /// # Errors
+    /// As described; never contains the signature.
+    pub async fn post_signed(
+        &self,
+        url: &str,
+        signature: &str,
+        body: Bytes,
+    ) -> Result<u16, ProviderError> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|_| ProviderError("the events URL is not a valid URL".into()))?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+            return Err(ProviderError(
+                "the events URL must be an absolute http(s) URL".into(),
+            ));
+        }
+        let request = Request::post(uri)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header("Oms-Signature", signature)
+            .body(Full::new(body))
+            .map_err(|e| ProviderError(format!("cannot build the request: {e}")))?;
+        let response = self.send("events URL", request).await?;
+        Ok(response.status.as_u16())
+    }
+}
+
 fn http_connector(settings: &ProviderSettings) -> HttpConnector {
     let mut connector = HttpConnector::new();
     connector.enforce_http(false);

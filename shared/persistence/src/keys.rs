@@ -152,10 +152,13 @@ pub fn webhook_event(tenant: &TenantId, event_id: &str) -> Key {
     Key::new(format!("{}#EVENT#{}", t(tenant), escape(event_id)), "EVENT")
 }
 
-pub fn outbox(tenant: &TenantId, event_id: &str) -> Key {
+/// An outbound event of an order, in the order's own partition: the stream delivers one
+/// partition's records in one shard, in write order, so the relay sees an order's events in
+/// version order. Fixed-width numbers keep the sort key in (version, index) order.
+pub fn outbox(tenant: &TenantId, order: &OrderId, version: u64, index: usize) -> Key {
     Key::new(
-        format!("{}#OUTBOX#{}", t(tenant), escape(event_id)),
-        "OUTBOX",
+        format!("{}#ORDER#{order}", t(tenant)),
+        format!("OUTBOX#{version:012}#{index:03}"),
     )
 }
 
@@ -264,9 +267,9 @@ mod tests {
             ),
             (
                 "outbox",
-                outbox(t, "ORD-1-2-0"),
-                "T#acme#OUTBOX#ORD-1-2-0",
-                "OUTBOX",
+                outbox(t, &OrderId::new("ORD-1").unwrap(), 2, 0),
+                "T#acme#ORDER#ORD-1",
+                "OUTBOX#000000000002#000",
             ),
             (
                 "payment",
@@ -399,13 +402,12 @@ mod tests {
             webhook_event(&t, forged).pk,
             "T#acme#EVENT#x%23T%23other%23ORDER%231"
         );
-        assert_eq!(outbox(&t, "a#b").pk, "T#acme#OUTBOX#a%23b");
         assert_eq!(payment(&t, "50%#off").pk, "T#acme#PAYMENT#50%25%23off");
         // Injective: the escape of `#` cannot collide with a literal `%23`.
         assert_ne!(payment(&t, "a#b"), payment(&t, "a%23b"));
         assert_ne!(webhook_event(&t, "a%b"), webhook_event(&t, "a%25b"));
         for raw in ["a#b", "a%23b", "#", "%", "%%23##"] {
-            for key in [webhook_event(&t, raw), outbox(&t, raw), payment(&t, raw)] {
+            for key in [webhook_event(&t, raw), payment(&t, raw)] {
                 let id = key.pk.splitn(4, '#').nth(3).unwrap_or_default();
                 assert!(!id.contains('#'), "{raw} → {}", key.pk);
             }

@@ -52,3 +52,47 @@ pub async fn run_updater() -> Result<(), lambda_runtime::Error> {
     }))
     .await
 }
+
+/// `outbox-relay`: DynamoDB stream batches of the table (outbox inserts) → the events queue.
+///
+/// # Errors
+/// As [`run_graphql`].
+#[cfg(all(feature = "lambda", feature = "relay"))]
+pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
+    use lambda_runtime::{service_fn, LambdaEvent};
+    use oms_outbound::{StreamBatchResponse, StreamEvent};
+
+    let settings = init()?;
+    let config = crate::aws_config(None).await;
+    let deps = crate::outbound::relay(&settings, &config, crate::system_clock())?;
+    let deps = &deps;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<StreamEvent>| async move {
+            let (response, report) = oms_outbound::relay(deps, event.payload).await;
+            tracing::info!(?report, "relay batch done");
+            Ok::<StreamBatchResponse, lambda_runtime::Error>(response)
+        },
+    ))
+    .await
+}
+
+/// `event-sender`: SQS batches of outbound events → each tenant's signed events URL.
+///
+/// # Errors
+/// As [`run_graphql`].
+#[cfg(all(feature = "lambda", feature = "sender"))]
+pub async fn run_sender() -> Result<(), lambda_runtime::Error> {
+    use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+    use lambda_runtime::{service_fn, LambdaEvent};
+
+    let settings = init()?;
+    let config = crate::aws_config(None).await;
+    let deps = crate::outbound::sender(&settings, &config, crate::system_clock())?;
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(
+            oms_outbound::send_batch(deps, event.payload).await,
+        )
+    }))
+    .await
+}

@@ -18,6 +18,8 @@ mod store;
 pub mod http;
 #[cfg(any(feature = "lambda", feature = "lambda-http"))]
 pub mod lambda;
+#[cfg(any(feature = "relay", feature = "sender"))]
+pub mod outbound;
 
 pub use logs::{init_logs, LogFormat};
 pub use settings::{Settings, SettingsError};

@@ -93,6 +93,16 @@ impl Settings {
             .ok_or(SettingsError::Missing(ENV_TABLE_NAME))
     }
 
+    /// `OMS_EVENTS_QUEUE_URL`, required by the outbox relay.
+    ///
+    /// # Errors
+    /// [`SettingsError::Missing`].
+    pub fn events_queue(&self) -> Result<&str, SettingsError> {
+        self.events_queue_url
+            .as_deref()
+            .ok_or(SettingsError::Missing(ENV_EVENTS_QUEUE_URL))
+    }
+
     /// `OMS_SYNC_QUEUE_URL`, required by the webhook function.
     ///
     /// # Errors

@@ -129,6 +129,25 @@ impl TenantRepository for BrokenStore {
     }
 }
 
+#[async_trait]
+impl oms_application::ports::OutboxRepository for BrokenStore {
+    async fn outbox_event_pending(
+        &self,
+        _: &TenantId,
+        _: &oms_application::ports::OutboxPosition,
+    ) -> Result<bool, StoreFault> {
+        Err(fault())
+    }
+    async fn expire_outbox_event(
+        &self,
+        _: &TenantId,
+        _: &oms_application::ports::OutboxPosition,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreFault> {
+        Err(fault())
+    }
+}
+
 #[tokio::test]
 async fn without_a_caller_every_field_is_unauthenticated() {
     let schema = support::schema().await;

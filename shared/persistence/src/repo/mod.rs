@@ -2,6 +2,7 @@
 
 mod catalog;
 mod orders;
+mod outbox;
 mod sync;
 mod tenants;
 

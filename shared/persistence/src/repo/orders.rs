@@ -21,6 +21,7 @@ use crate::codec::{
     VERSION,
 };
 use crate::{cursor, keys};
+use oms_application::outbound::OUTBOX_ENTITY;
 
 /// How long outbox items stay (the relay reads the stream within minutes; TTL cleans up).
 const OUTBOX_TTL_DAYS: i64 = 7;
@@ -302,19 +303,17 @@ fn commit_ops(
     }
 
     for (i, event) in commit.events.iter().enumerate() {
-        // Deterministic ids: a retried commit of the same change cannot publish twice.
-        let event_id = format!("{}-{}-{}", order.id, order.version, i);
-        let mut item = base(&keys::outbox(tenant, &event_id), "OutboxEvent");
-        let envelope = serde_json::json!({
-            "eventId": event_id,
-            "tenantId": tenant.as_str(),
-            "type": event.kind.as_str(),
-            "aggregateId": order.id.as_str(),
-            "aggregateVersion": order.version,
-            "occurredAt": event.occurred_at,
-            "payload": event,
-        });
-        item.insert(BODY.into(), Value::S(envelope.to_string()));
+        // Deterministic ids and keys: a retried commit of the same change cannot publish twice.
+        let mut item = base(
+            &keys::outbox(tenant, &order.id, order.version, i),
+            OUTBOX_ENTITY,
+        );
+        let body = oms_application::outbound::outbound_event(order, event, i);
+        item.insert(BODY.into(), Value::S(body.to_string()));
+        item.insert(
+            "event_id".into(),
+            Value::S(oms_application::outbound::outbound_event_id(order, i)),
+        );
         item.insert(
             "expires_at".into(),
             unix(event.occurred_at + chrono::Duration::days(OUTBOX_TTL_DAYS)),

@@ -536,7 +536,7 @@ impl World {
     pub async fn outbox(&self, t: &str, order: &OrderId, version: u64) -> Vec<serde_json::Value> {
         let mut envelopes = Vec::new();
         for i in 0.. {
-            let key = keys::outbox(&tenant(t), &format!("{order}-{version}-{i}"));
+            let key = keys::outbox(&tenant(t), order, version, i);
             let Some(item) = self.item(&key).await else {
                 break;
             };

@@ -906,25 +906,34 @@ pub async fn outbox_events_are_written_in_the_same_transaction_as_the_order(w: W
     let envelopes = w.outbox(A, &order.id, 1).await;
     assert_eq!(envelopes.len(), 1);
     let e = &envelopes[0];
-    assert_eq!(e["type"], "order.checked_out");
-    assert_eq!(e["eventId"], format!("{}-1-0", order.id));
-    assert_eq!(e["tenantId"], A);
-    assert_eq!(e["aggregateId"], order.id.as_str());
-    assert_eq!(e["aggregateVersion"], 1);
-    assert_eq!(e["payload"]["kind"]["type"], "order.checked_out");
-    assert_eq!(e["payload"]["version"], 1);
+    // Exactly the body the tenant's webhook URL will receive (docs/runtime.md, "Outbound order
+    // events"): the public type, a stable id, the order's summary and the change itself.
+    assert_eq!(e["type"], "order.created");
+    assert_eq!(e["id"], format!("{}-1-0", order.id));
+    assert_eq!(e["tenant_id"], A);
+    assert_eq!(e["version"], 1);
+    assert_eq!(e["data"]["order_id"], order.id.as_str());
+    assert_eq!(e["data"]["status"], "DRAFT");
+    assert_eq!(e["data"]["customer_id"], C1);
+    assert_eq!(e["data"]["vendor_id"], VENDOR);
+    assert_eq!(e["data"]["currency"], "SGD");
+    assert_eq!(e["data"]["total"], "21.80");
+    assert_eq!(e["data"]["change"]["type"], "order.checked_out");
     assert_eq!(
-        e["payload"]["kind"]["total"],
+        e["data"]["change"]["total"],
         serde_json::json!({"minor": 2180, "currency": "SGD"})
     );
     let item = w
-        .item(&keys::outbox(&tenant(A), &format!("{}-1-0", order.id)))
+        .item(&keys::outbox(&tenant(A), &order.id, 1, 0))
         .await
         .unwrap();
+    // In the order's own partition (the stream keeps one partition's records in order).
     assert_eq!(
         item.get("pk"),
-        Some(&s(&format!("T#{A}#OUTBOX#{}-1-0", order.id)))
+        Some(&s(&format!("T#{A}#ORDER#{}", order.id)))
     );
+    assert_eq!(item.get("sk"), Some(&s("OUTBOX#000000000001#000")));
+    assert_eq!(item.get("event_id"), Some(&s(&format!("{}-1-0", order.id))));
     let expires = (t0() + chrono::Duration::days(7)).timestamp();
     assert_eq!(item.get("expires_at"), Some(&Value::N(expires)));
 
@@ -948,7 +957,8 @@ pub async fn outbox_events_are_written_in_the_same_transaction_as_the_order(w: W
     let envelopes = w.outbox(A, &order.id, cancelled.version).await;
     assert_eq!(envelopes.len(), 1);
     assert_eq!(envelopes[0]["type"], "order.cancelled");
-    let released = &envelopes[0]["payload"]["kind"]["released"];
+    assert_eq!(envelopes[0]["data"]["status"], "CANCELLED");
+    let released = &envelopes[0]["data"]["change"]["released"];
     assert_eq!(
         released,
         &serde_json::json!([{"sku": "TSHIRT", "quantity": 2}])
@@ -2469,7 +2479,7 @@ pub async fn an_order_goes_from_checkout_to_completed_with_exact_totals(w: World
     assert_eq!(
         trail,
         [
-            "order.checked_out",
+            "order.created",
             "order.line_items_added",
             "order.coupon_applied",
             "order.destination_changed",

@@ -1,0 +1,88 @@
+//! The sender: each queued outbound event → `POST <events URL>` of its tenant, signed with the
+//! tenant's events secret. Any 2xx acknowledges; anything else fails the record, which the queue
+//! redelivers after its visibility timeout and dead-letters after its receive limit.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use bytes::Bytes;
+use oms_application::ports::{Clock, Store};
+use oms_domain::ids::TenantId;
+use oms_queue::{process_batch, RecordError};
+use serde_json::Value;
+
+/// How an event reaches the tenant (HTTPS in production; a loopback server in tests).
+#[async_trait]
+pub trait EventDelivery: Send + Sync {
+    /// POSTs `body` with header `Oms-Signature: signature`; the answer's status.
+    async fn post(&self, url: &str, signature: &str, body: Bytes) -> Result<u16, String>;
+}
+
+/// What the sender needs.
+#[derive(Clone)]
+pub struct SenderDeps {
+    pub store: Arc<dyn Store>,
+    pub delivery: Arc<dyn EventDelivery>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Sends one SQS batch of outbound events; failures are reported per record.
+pub async fn send_batch(deps: &SenderDeps, event: SqsEvent) -> SqsBatchResponse {
+    process_batch(event, |message| async move {
+        send_one(deps, &message.tenant, &message.body)
+            .await
+            .map_err(|e| {
+                tracing::warn!(
+                    tenant = %message.tenant,
+                    message_id = %message.message_id,
+                    receive_count = message.receive_count,
+                    error = %e,
+                    "outbound event not delivered; the queue retries it"
+                );
+                e
+            })
+    })
+    .await
+}
+
+/// Delivers one event of `tenant` (the tenant of the queue message, never of the body alone).
+///
+/// # Errors
+/// The body names another tenant, the tenant's configuration cannot be read, the URL refuses or
+/// cannot be reached.
+pub async fn send_one(deps: &SenderDeps, tenant: &TenantId, body: &str) -> Result<(), RecordError> {
+    let event: Value =
+        serde_json::from_str(body).map_err(|_| RecordError::new("the queued event is not JSON"))?;
+    // Isolation: an event is delivered only to its own tenant's URL.
+    if event.get("tenant_id").and_then(Value::as_str) != Some(tenant.as_str()) {
+        return Err(RecordError::new(
+            "the event's tenant differs from the message's",
+        ));
+    }
+    let config = deps
+        .store
+        .get_tenant_config(tenant)
+        .await
+        .map_err(|e| RecordError::new(format!("tenant configuration: {e}")))?;
+    let Some((url, secret)) = config.and_then(|c| c.events_url.zip(c.events_secret)) else {
+        // Not subscribed: nothing to deliver (and nothing to retry).
+        tracing::info!(tenant = %tenant, "no events URL configured: outbound event dropped");
+        return Ok(());
+    };
+    let signature = oms_sync::signature::oms::sign(&secret, deps.clock.now_unix(), body.as_bytes());
+    match deps
+        .delivery
+        .post(&url, &signature, Bytes::copy_from_slice(body.as_bytes()))
+        .await
+    {
+        Ok(status) if (200..300).contains(&status) => {
+            tracing::info!(tenant = %tenant, status, "outbound event delivered");
+            Ok(())
+        }
+        Ok(status) => Err(RecordError::new(format!(
+            "the events URL answered {status}"
+        ))),
+        Err(e) => Err(RecordError::new(e)),
+    }
+}

@@ -7,7 +7,7 @@
 #      keys, GSIs, projection, billing, TTL attribute and stream view of OmsTable must equal
 #      TABLE in shared/store/src/table.rs (attribute names from shared/store/src/item.rs), and
 #      the relay's FilterCriteria must match the `entity` value the code writes on outbox items
-#      (shared/persistence/src/repo/orders.rs).
+#      (OUTBOX_ENTITY in shared/application/src/outbound.rs).
 # Prints "template ok" and exits 0 when everything passes. No AWS account or network needed.
 set -euo pipefail
 
@@ -48,7 +48,7 @@ PY
 
 echo "+ table and outbox filter against the code" >&2
 "$VENV/bin/python" - template.yaml shared/store/src/table.rs shared/store/src/item.rs \
-    shared/persistence/src/codec.rs shared/persistence/src/repo/orders.rs <<'PY'
+    shared/persistence/src/codec.rs shared/application/src/outbound.rs <<'PY'
 import json
 import re
 import sys
@@ -104,7 +104,7 @@ code = {
 }
 entity_attr = need(r'pub const ENTITY: &str = "([^"]+)";', read(codec_rs),
                    "ENTITY in " + codec_rs).group(1)
-outbox_entity = need(r'base\(&keys::outbox\([^)]*\),\s*"([^"]+)"\)', read(orders_rs),
+outbox_entity = need(r'pub const OUTBOX_ENTITY: &str = "([^"]+)";', read(orders_rs),
                      "the outbox item's entity in " + orders_rs).group(1)
 
 # The documented design (docs/data-model.md); the code must still say the same.

@@ -639,28 +639,61 @@ mod tests {
         assert_eq!(*done.lock().unwrap(), ["fast-1", "slow-1", "slow-2"]);
     }
 
+    /// Whether `future` is ready on its first poll (no waiting of any kind).
+    fn ready_at_once<F: Future>(future: F) -> bool {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        future.as_mut().poll(&mut cx).is_ready()
+    }
+
     #[tokio::test]
     async fn publish_fails_when_full_and_wait_idle_returns_at_once_when_empty() {
+        // The handler holds every message until the gate opens: the queue provably stays full.
+        let (open, gate) = tokio::sync::watch::channel(false);
+        let started = Arc::new(AtomicUsize::new(0));
+        let handled = Arc::new(Mutex::new(Vec::new()));
+        let (starts, sink) = (Arc::clone(&started), Arc::clone(&handled));
         let queue = InProcessQueue::new(
             InProcessConfig {
                 max_pending: 2,
                 ..fast()
             },
-            |_m: ReceivedMessage| async {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                Ok(())
+            move |m: ReceivedMessage| {
+                let (mut gate, sink) = (gate.clone(), Arc::clone(&sink));
+                starts.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    gate.wait_for(|open| *open)
+                        .await
+                        .map_err(|_| RecordError::new("gate dropped"))?;
+                    sink.lock().unwrap().push(m.body);
+                    Ok(())
+                }
             },
         );
-        idle(&queue).await;
+        assert!(ready_at_once(queue.wait_idle()), "empty: idle at once");
         queue.publish(msg("t1", "g", "1", "a")).await.unwrap();
         queue.publish(msg("t1", "g", "2", "b")).await.unwrap();
+        // "a" is in flight (held at the gate), "b" waits behind it: both count.
+        while started.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(queue.pending(), 2);
         let err = queue.publish(msg("t1", "g", "3", "c")).await.unwrap_err();
-        assert!(err.message.contains("full"), "{}", err.message);
+        assert_eq!(err.message, "in-process queue is full (2 messages pending)");
+        assert!(
+            !ready_at_once(queue.wait_idle()),
+            "not idle while messages are held"
+        );
+
+        open.send_replace(true);
         idle(&queue).await;
+        assert_eq!(queue.pending(), 0);
         // A rejected message was not remembered for dedupe: it can be published now.
         queue.publish(msg("t1", "g", "3", "c")).await.unwrap();
         idle(&queue).await;
         assert_eq!(queue.pending(), 0);
+        assert_eq!(*handled.lock().unwrap(), ["a", "b", "c"]);
+        assert!(queue.dead_letters().is_empty());
     }
 
     #[test]

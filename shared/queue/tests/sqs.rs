@@ -5,13 +5,17 @@
 //! `process_batch` in-process → delete every record not in `batchItemFailures`. Failed records
 //! come back after the visibility timeout and move to the DLQ after `maxReceiveCount`.
 //!
+//! No test waits for a visibility timeout: moto's runs on the wall clock. The redelivery tests use
+//! a timeout no test outlives ([`IN_FLIGHT_SECS`]) and end it explicitly for the records reported
+//! failed ([`expire_visibility`]: `ChangeMessageVisibility` to 0, what a consumer does to retry at
+//! once), so each receive returns exactly what the test expects, however slow the machine.
+//!
 //! They fail, never skip, when `AWS_ENDPOINT_URL` is unset: they must never reach real AWS, and
 //! a missing emulator must not pass silently. Each test creates its own queues (ULID names).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
@@ -24,6 +28,10 @@ use oms_queue::{
 };
 
 const REGION: &str = "us-east-1";
+
+/// A visibility timeout (1 h) no test outlives: a received message neither deleted nor
+/// explicitly made visible again ([`expire_visibility`]) stays in flight for the whole test.
+const IN_FLIGHT_SECS: u32 = 3600;
 
 /// Test environment check: endpoint, region and credentials must all be set.
 fn require_emulator_env() {
@@ -183,6 +191,44 @@ where
     (event, response)
 }
 
+/// Ends the visibility timeout of every record `response` reported failed, as if it had elapsed:
+/// `ChangeMessageVisibility` to 0, so the next receive may return them (receive count + 1).
+async fn expire_visibility(
+    client: &Client,
+    queues: &Queues,
+    event: &SqsEvent,
+    response: &SqsBatchResponse,
+) {
+    for id in ids(response) {
+        let record = event
+            .records
+            .iter()
+            .find(|r| r.message_id.as_deref() == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("{id} was reported failed but not in the batch"));
+        client
+            .change_message_visibility()
+            .queue_url(&queues.url)
+            .receipt_handle(record.receipt_handle.as_deref().unwrap_or_default())
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("ChangeMessageVisibility failed: {e:?}"));
+    }
+}
+
+fn bodies(event: &SqsEvent) -> Vec<String> {
+    event
+        .records
+        .iter()
+        .map(|r| r.body.clone().unwrap_or_default())
+        .collect()
+}
+
+/// The bodies of the records `response` reported failed, in batch order.
+fn failed_bodies(event: &SqsEvent, response: &SqsBatchResponse) -> Vec<String> {
+    ids(response).iter().map(|id| body_of(event, id)).collect()
+}
+
 /// Messages visible plus in flight.
 async fn depth(client: &Client, url: &str) -> usize {
     let out = client
@@ -310,7 +356,7 @@ async fn fifo_order_within_groups_and_dedupe() {
 #[tokio::test]
 async fn partial_failure_redelivers_only_the_failed_record_and_the_rest_of_its_group() {
     let client = client().await;
-    let queues = create_queues(&client, 1, 5).await;
+    let queues = create_queues(&client, IN_FLIGHT_SECS, 5).await;
     let queue = SqsQueue::new(&client, &queues.url);
     for (group, body) in [
         ("A", "x1"),
@@ -330,21 +376,12 @@ async fn partial_failure_redelivers_only_the_failed_record_and_the_rest_of_its_g
         recording(&calls, |m| m.body == "x2" && m.receive_count == 1),
     )
     .await;
-    let bodies: Vec<String> = event
-        .records
-        .iter()
-        .map(|r| r.body.clone().unwrap())
-        .collect();
     assert_eq!(
-        bodies,
+        bodies(&event),
         ["x1", "y1", "x2", "x3", "y2"],
         "moto hands the whole backlog to one ReceiveMessage in send order"
     );
-    let failed: Vec<String> = ids(&response)
-        .iter()
-        .map(|id| body_of(&event, id))
-        .collect();
-    assert_eq!(failed, ["x2", "x3"]);
+    assert_eq!(failed_bodies(&event, &response), ["x2", "x3"]);
     let handled: Vec<String> = calls
         .lock()
         .unwrap()
@@ -357,25 +394,19 @@ async fn partial_failure_redelivers_only_the_failed_record_and_the_rest_of_its_g
         "x3 must not be handled after x2 failed"
     );
 
-    // While x2/x3 are invisible nothing else is left.
-    let (event, _) = poll_once(&client, &queues, recording(&calls, |_| false)).await;
-    assert!(event.records.is_empty(), "deleted records came back");
+    // While x2/x3 are in flight nothing else is left: the others were deleted.
+    let (idle, _) = poll_once(&client, &queues, recording(&calls, |_| false)).await;
+    assert!(idle.records.is_empty(), "deleted records came back");
+    assert_eq!(depth(&client, &queues.url).await, 2, "x2 and x3 are kept");
 
-    // After the visibility timeout: exactly x2 then x3, received for the second time.
+    // Once their visibility timeout is over: exactly x2 then x3 (the group's order), received for
+    // the second time, handled once each and deleted.
+    expire_visibility(&client, &queues, &event, &response).await;
     calls.lock().unwrap().clear();
-    let mut redelivered = Vec::new();
-    for _ in 0..30 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let (event, response) = poll_once(&client, &queues, recording(&calls, |_| false)).await;
-        assert!(response.batch_item_failures.is_empty());
-        redelivered.extend(event.records);
-        if redelivered.len() >= 2 {
-            break;
-        }
-    }
-    // The set is ours to guarantee; the order of redelivery is SQS's. (moto 5.2.5 returns a
-    // group's timed-out messages out of order, here x3 before x2; AWS keeps the group's order.)
-    let mut again: Vec<(String, String)> = redelivered
+    let (event, response) = poll_once(&client, &queues, recording(&calls, |_| false)).await;
+    assert!(response.batch_item_failures.is_empty());
+    let again: Vec<(String, String)> = event
+        .records
         .iter()
         .map(|r| {
             (
@@ -384,7 +415,6 @@ async fn partial_failure_redelivers_only_the_failed_record_and_the_rest_of_its_g
             )
         })
         .collect();
-    again.sort();
     assert_eq!(
         again,
         [
@@ -392,14 +422,13 @@ async fn partial_failure_redelivers_only_the_failed_record_and_the_rest_of_its_g
             ("x3".to_owned(), "2".to_owned())
         ]
     );
-    let mut handled: Vec<String> = calls
+    let handled: Vec<(String, u32)> = calls
         .lock()
         .unwrap()
         .iter()
-        .map(|m| m.body.clone())
+        .map(|m| (m.body.clone(), m.receive_count))
         .collect();
-    handled.sort();
-    assert_eq!(handled, ["x2", "x3"]);
+    assert_eq!(handled, [("x2".to_owned(), 2), ("x3".to_owned(), 2)]);
     assert_eq!(depth(&client, &queues.url).await, 0);
     assert_eq!(depth(&client, &queues.dlq_url).await, 0);
 }
@@ -408,7 +437,7 @@ async fn partial_failure_redelivers_only_the_failed_record_and_the_rest_of_its_g
 async fn a_message_that_keeps_failing_lands_in_the_dlq() {
     let client = client().await;
     let max_receive_count = 2;
-    let queues = create_queues(&client, 1, max_receive_count).await;
+    let queues = create_queues(&client, IN_FLIGHT_SECS, max_receive_count).await;
     let queue = SqsQueue::new(&client, &queues.url);
     queue.publish(msg("t1", "p", "e1", "poison")).await.unwrap();
     queue
@@ -421,64 +450,66 @@ async fn a_message_that_keeps_failing_lands_in_the_dlq() {
         .unwrap();
 
     let calls: Calls = Arc::default();
-    let mut dead = Vec::new();
-    // Bounded: each round waits out the 1 s visibility timeout at most once.
-    for _ in 0..40 {
-        let (event, _) =
+    // Receives 1 and 2: the poison fails, its follower is skipped (reported failed with it); the
+    // other group is handled (and deleted) on the first receive. Both failures are made visible
+    // again at once, as after the visibility timeout.
+    for (receive_count, expected) in [
+        (1, vec!["poison", "after poison", "other group"]),
+        (2, vec!["poison", "after poison"]),
+    ] {
+        let (event, response) =
             poll_once(&client, &queues, recording(&calls, |m| m.body == "poison")).await;
-        dead.extend(receive(&client, &queues.dlq_url).await);
-        if event.records.is_empty() && depth(&client, &queues.url).await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(bodies(&event), expected, "receive {receive_count}");
+        assert_eq!(
+            failed_bodies(&event, &response),
+            ["poison", "after poison"],
+            "receive {receive_count}"
+        );
+        expire_visibility(&client, &queues, &event, &response).await;
     }
+    assert_eq!(
+        depth(&client, &queues.dlq_url).await,
+        0,
+        "nothing dead-lettered yet"
+    );
+
+    // Receive 3: both were received maxReceiveCount times, so SQS moves them to the DLQ instead
+    // of handing them over.
+    let (event, _) = poll_once(&client, &queues, recording(&calls, |_| false)).await;
+    assert!(
+        event.records.is_empty(),
+        "handed over: {:?}",
+        bodies(&event)
+    );
     assert_eq!(
         depth(&client, &queues.url).await,
         0,
-        "the main queue never drained"
+        "the main queue is drained"
     );
 
+    let dead = receive(&client, &queues.dlq_url).await;
     let dead_bodies: Vec<&str> = dead.iter().filter_map(|m| m.body()).collect();
-    assert!(dead_bodies.contains(&"poison"), "DLQ holds {dead_bodies:?}");
-    let poison = dead.iter().find(|m| m.body() == Some("poison")).unwrap();
-    let tenant_attr = poison
-        .message_attributes()
-        .and_then(|a| a.get("tenant"))
-        .and_then(|a| a.string_value());
-    assert_eq!(tenant_attr, Some("t1"), "attributes travel to the DLQ");
+    // The follower shared the poison's receives (it was skipped behind it each time), so it is
+    // dead-lettered with it: never lost, never handled out of order.
+    assert_eq!(dead_bodies, ["poison", "after poison"]);
+    for m in &dead {
+        let tenant_attr = m
+            .message_attributes()
+            .and_then(|a| a.get("tenant"))
+            .and_then(|a| a.string_value());
+        assert_eq!(tenant_attr, Some("t1"), "attributes travel to the DLQ");
+    }
 
     let calls = calls.lock().unwrap();
-    let tries: Vec<u32> = calls
+    let handled: Vec<(&str, u32)> = calls
         .iter()
-        .filter(|m| m.body == "poison")
-        .map(|m| m.receive_count)
+        .map(|m| (m.body.as_str(), m.receive_count))
         .collect();
     assert_eq!(
-        tries,
-        [1, 2],
-        "handled once per receive, up to maxReceiveCount"
-    );
-    let other: Vec<u32> = calls
-        .iter()
-        .filter(|m| m.body == "other group")
-        .map(|m| m.receive_count)
-        .collect();
-    assert_eq!(other, [1], "the other group is handled once, at once");
-
-    // The follower in the poisoned group was skipped alongside it, so it used up receives too:
-    // it is either dead-lettered with it or handled (once) later; never lost, never both. (On AWS
-    // it cannot be handled before the poison message leaves the group; moto 5.2.5 may return it
-    // first after a visibility timeout, so that order is not asserted here.)
-    let follower_handled = calls.iter().filter(|m| m.body == "after poison").count();
-    let follower_dead = dead_bodies.contains(&"after poison");
-    assert!(
-        (follower_handled == 1) != follower_dead,
-        "follower handled {follower_handled} time(s), in DLQ: {follower_dead}"
-    );
-    assert_eq!(
-        dead.len(),
-        1 + usize::from(follower_dead),
-        "DLQ holds {dead_bodies:?}"
+        handled,
+        [("poison", 1), ("other group", 1), ("poison", 2)],
+        "the poison is handled once per receive up to maxReceiveCount, the other group once, at \
+         once, and the follower never (it waits behind the poison)"
     );
 }
 
@@ -583,29 +614,32 @@ async fn a_missing_queue_fails_without_retrying() {
 #[tokio::test]
 async fn handler_sees_tenant_group_and_receive_count_across_redeliveries() {
     let client = client().await;
-    let queues = create_queues(&client, 1, 5).await;
+    let queues = create_queues(&client, IN_FLIGHT_SECS, 5).await;
     let queue = SqsQueue::new(&client, &queues.url);
     queue
         .publish(msg("acme", "customer-details:c-9", "evt_9", "{}"))
         .await
         .unwrap();
 
+    // Fails on receives 1 and 2 (reported, then made visible again), succeeds on receive 3.
     let calls: Calls = Arc::default();
-    let mut counts = HashMap::new();
-    for _ in 0..30 {
-        let (_, response) =
+    for receive_count in 1..=3 {
+        let (event, response) =
             poll_once(&client, &queues, recording(&calls, |m| m.receive_count < 3)).await;
-        for m in calls.lock().unwrap().drain(..) {
-            assert_eq!(m.tenant.as_str(), "acme");
-            assert_eq!(m.group, "customer-details:c-9");
-            counts.insert(m.receive_count, response.batch_item_failures.len());
-        }
-        if depth(&client, &queues.url).await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        let seen: Vec<ReceivedMessage> = calls.lock().unwrap().drain(..).collect();
+        assert_eq!(seen.len(), 1, "receive {receive_count}");
+        assert_eq!(seen[0].tenant.as_str(), "acme");
+        assert_eq!(seen[0].group, "customer-details:c-9");
+        assert_eq!(seen[0].receive_count, receive_count);
+        let expected_failures = usize::from(receive_count < 3);
+        assert_eq!(
+            response.batch_item_failures.len(),
+            expected_failures,
+            "receive {receive_count}"
+        );
+        expire_visibility(&client, &queues, &event, &response).await;
     }
-    // Failed twice (reported), succeeded on the third receive (deleted).
-    assert_eq!(counts, HashMap::from([(1, 1), (2, 1), (3, 0)]));
+    // Deleted after the successful third receive.
     assert_eq!(depth(&client, &queues.url).await, 0);
+    assert_eq!(depth(&client, &queues.dlq_url).await, 0);
 }

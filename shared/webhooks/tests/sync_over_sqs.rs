@@ -5,7 +5,6 @@
 //! Fails, never skips, when AWS_ENDPOINT_URL is unset.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use oms_application::ports::{CatalogRequest, Clock, EventQueue, ManualClock, QueueMessage, Store};
@@ -96,7 +95,9 @@ async fn env() -> Env {
         &sqs,
         &format!("oms-sync-{id}.fifo"),
         &[
-            (QueueAttributeName::VisibilityTimeout, "1".into()),
+            // No test outlives it: a failed record comes back only when the test makes it
+            // visible again (what the visibility timeout does in AWS), never by waiting.
+            (QueueAttributeName::VisibilityTimeout, "3600".into()),
             (QueueAttributeName::RedrivePolicy, redrive),
         ],
     )
@@ -166,16 +167,27 @@ async fn poll(env: &Env, updater: &UpdaterDeps) -> (usize, Vec<String>) {
         .map(|f| f.item_identifier.clone())
         .collect();
     for m in &messages {
-        if !failed.iter().any(|f| Some(f.as_str()) == m.message_id()) {
-            if let Some(handle) = m.receipt_handle() {
-                env.sqs
-                    .delete_message()
-                    .queue_url(&env.url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await
-                    .expect("delete");
-            }
+        let Some(handle) = m.receipt_handle() else {
+            continue;
+        };
+        if failed.iter().any(|f| Some(f.as_str()) == m.message_id()) {
+            // The visibility timeout elapsing, without waiting for it.
+            env.sqs
+                .change_message_visibility()
+                .queue_url(&env.url)
+                .receipt_handle(handle)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .expect("change visibility");
+        } else {
+            env.sqs
+                .delete_message()
+                .queue_url(&env.url)
+                .receipt_handle(handle)
+                .send()
+                .await
+                .expect("delete");
         }
     }
     (messages.len(), failed)
@@ -301,32 +313,28 @@ async fn a_poison_message_is_reported_alone_and_ends_in_the_dead_letter_queue() 
         202
     );
 
-    let mut first_failures = None;
-    let mut dead = Vec::new();
-    for _ in 0..40 {
-        let (n, failed) = poll(&env, &updater).await;
-        if n > 0 && first_failures.is_none() {
-            first_failures = Some((n, failed.len()));
-        }
-        let out = env
-            .sqs
-            .receive_message()
-            .queue_url(&env.dlq_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("dlq");
-        dead.extend(out.messages.unwrap_or_default());
-        if !dead.is_empty() && vendor_name(&env).await.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(400)).await;
-    }
-    let (handed, failed) = first_failures.expect("a batch was delivered");
-    assert!(
-        failed <= 1 && handed >= 1,
-        "only the poison record fails ({failed} of {handed})"
+    // Delivery 1: both records handed over; only the poison one fails.
+    let (handed, failed) = poll(&env, &updater).await;
+    assert_eq!(
+        (handed, failed.len()),
+        (2, 1),
+        "only the poison record fails"
     );
+    let poison_id = failed[0].clone();
+    // Delivery 2: only the poison record is left; it fails again (its second receive).
+    assert_eq!(poll(&env, &updater).await, (1, vec![poison_id]));
+    // Past maxReceiveCount (2) the queue moves it to the DLQ instead of handing it over.
+    assert_eq!(poll(&env, &updater).await, (0, vec![]));
+    let dead = env
+        .sqs
+        .receive_message()
+        .queue_url(&env.dlq_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .expect("dlq")
+        .messages
+        .unwrap_or_default();
     assert_eq!(
         vendor_name(&env).await.as_deref(),
         Some("Good Vendor"),
@@ -338,5 +346,9 @@ async fn a_poison_message_is_reported_alone_and_ends_in_the_dead_letter_queue() 
         ["not a sync message"],
         "only the poison message is dead-lettered"
     );
-    assert!(updater.stats.permanent_failures() >= 1);
+    assert_eq!(
+        updater.stats.permanent_failures(),
+        2,
+        "one per delivery of the poison record"
+    );
 }

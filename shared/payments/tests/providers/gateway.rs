@@ -159,9 +159,9 @@ async fn the_whole_lookup_has_a_deadline_too() {
     let config = full_tenant(&server);
     let started = Instant::now();
     let (err, ()) = tokio::join!(failure(&gateway, &config, Paypal, "PP_STALL"), async {
-        // 200 ms pass during the token exchange and 100 ms once the order call is stalled: the
-        // 300 ms deadline covers both exchanges together (each alone stays under it).
-        until(|| server.token_calls() == 1).await;
+        // `join!` polls the lookup first, so it has started (its deadline with it) and waits
+        // for its token: 200 ms pass during the token exchange, 100 ms once the order call is
+        // stalled. The 300 ms deadline spans both exchanges (each alone stays under it).
         tokio::time::advance(Duration::from_millis(200)).await;
         until(|| server.order_calls() == 1).await;
         tokio::time::advance(Duration::from_millis(100)).await;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds every Lambda function of functions/ with the pinned cargo-lambda (release, x86_64,
+# provided.al2023) and prints each bootstrap binary's size; fails when one is over 8 MB.
+#
+#   infra/lambda-build.sh            # all functions
+#   infra/lambda-build.sh webhooks   # some of them (binary names)
+#
+# Binaries land in target/lambda/<name>/bootstrap (what `sam build` packages). docs/deploy.md.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+infra/tools.sh install
+eval "$(infra/tools.sh env)"
+
+if [ $# -eq 0 ]; then
+    set -- $(for d in functions/*/; do [ -f "$d/Cargo.toml" ] && basename "$d"; done)
+fi
+bins=()
+for name in "$@"; do bins+=(--bin "$name"); done
+started=$(date +%s)
+cargo lambda build --release "${bins[@]}"
+echo "built ${#bins[@]} functions in $(( $(date +%s) - started )) s"
+
+limit=$((8 * 1024 * 1024))
+status=0
+printf '%-20s %10s\n' function bytes
+for name in "$@"; do
+    bin="target/lambda/$name/bootstrap"
+    size=$(stat -c %s "$bin")
+    printf '%-20s %10d\n' "$name" "$size"
+    if [ "$size" -gt "$limit" ]; then
+        echo "  $name is over 8 MB" >&2
+        status=1
+    fi
+done
+exit $status

@@ -90,16 +90,14 @@ impl Aws {
             &self.settings,
             group,
             Some(AuthConfig::dev_hs256(DEV_SECRET.as_bytes().to_vec())),
-            Some(&self.config),
+            &self.config,
             self.clock.clone(),
         )
-        .await
         .unwrap_or_else(|e| panic!("compose graphql-{}: {e}", group.as_str()))
     }
 
     async fn webhook_function(&self) -> Router {
-        oms_runtime::http::webhook_function(&self.settings, Some(&self.config), self.clock.clone())
-            .await
+        oms_runtime::http::webhook_function(&self.settings, &self.config, self.clock.clone())
             .unwrap_or_else(|e| panic!("compose webhooks: {e}"))
     }
 
@@ -395,8 +393,7 @@ async fn a_function_without_its_settings_refuses_to_start() {
     let config = oms_runtime::aws_config(None).await;
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at()));
     let none = Settings::default();
-    let err = oms_runtime::http::webhook_function(&none, Some(&config), clock.clone())
-        .await
+    let err = oms_runtime::http::webhook_function(&none, &config, clock.clone())
         .err()
         .map(|e| e.to_string());
     assert_eq!(err.as_deref(), Some("OMS_TABLE_NAME is not set"));
@@ -404,8 +401,7 @@ async fn a_function_without_its_settings_refuses_to_start() {
         table_name: Some("t".into()),
         ..Settings::default()
     };
-    let err = oms_runtime::http::webhook_function(&table_only, Some(&config), clock.clone())
-        .await
+    let err = oms_runtime::http::webhook_function(&table_only, &config, clock.clone())
         .err()
         .map(|e| e.to_string());
     assert_eq!(err.as_deref(), Some("OMS_SYNC_QUEUE_URL is not set"));

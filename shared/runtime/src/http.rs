@@ -13,7 +13,7 @@ use oms_queue::SqsQueue;
 use oms_server::{finish, graphql_routes, webhook_routes, GraphqlState, Surface};
 use oms_webhooks::WebhookDeps;
 
-use crate::{aws_config, dynamo_store, sqs_client, Settings, SettingsError};
+use crate::{dynamo_store, sqs_client, Settings, SettingsError};
 
 /// Why a process could not be composed (it refuses to start).
 #[derive(Debug, thiserror::Error)]
@@ -89,21 +89,13 @@ pub fn webhook_app(
 ///
 /// # Errors
 /// A missing or malformed setting.
-pub async fn graphql_function(
+pub fn graphql_function(
     settings: &Settings,
     group: Group,
     auth: Option<AuthConfig>,
-    config: Option<&SdkConfig>,
+    config: &SdkConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ComposeError> {
-    let loaded;
-    let config = match config {
-        Some(c) => c,
-        None => {
-            loaded = aws_config(None).await;
-            &loaded
-        }
-    };
     let store = dynamo_store(config, settings.table()?, clock.clone());
     Ok(graphql_app(
         store,
@@ -119,19 +111,11 @@ pub async fn graphql_function(
 ///
 /// # Errors
 /// A missing setting.
-pub async fn webhook_function(
+pub fn webhook_function(
     settings: &Settings,
-    config: Option<&SdkConfig>,
+    config: &SdkConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ComposeError> {
-    let loaded;
-    let config = match config {
-        Some(c) => c,
-        None => {
-            loaded = aws_config(None).await;
-            &loaded
-        }
-    };
     let store = dynamo_store(config, settings.table()?, clock.clone());
     let queue = Arc::new(SqsQueue::new(&sqs_client(config), settings.sync_queue()?));
     Ok(webhook_app(store, queue, clock))

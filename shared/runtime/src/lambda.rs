@@ -17,8 +17,9 @@ fn init() -> Result<Settings, crate::SettingsError> {
 #[cfg(feature = "lambda-http")]
 pub async fn run_graphql(group: oms_graphql::Group) -> Result<(), lambda_http::Error> {
     let settings = init()?;
+    let config = crate::aws_config(None).await;
     let app =
-        crate::http::graphql_function(&settings, group, None, None, crate::system_clock()).await?;
+        crate::http::graphql_function(&settings, group, None, &config, crate::system_clock())?;
     lambda_http::run(app).await
 }
 
@@ -29,7 +30,8 @@ pub async fn run_graphql(group: oms_graphql::Group) -> Result<(), lambda_http::E
 #[cfg(feature = "lambda-http")]
 pub async fn run_webhooks() -> Result<(), lambda_http::Error> {
     let settings = init()?;
-    let app = crate::http::webhook_function(&settings, None, crate::system_clock()).await?;
+    let config = crate::aws_config(None).await;
+    let app = crate::http::webhook_function(&settings, &config, crate::system_clock())?;
     lambda_http::run(app).await
 }
 

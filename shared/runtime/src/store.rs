@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_config::SdkConfig;
 use oms_application::ports::{Clock, Store};
 use oms_persistence::Repository;
 use oms_store::{DynamoStore, ItemStore, StoreError};
@@ -11,20 +10,12 @@ use oms_webhooks::UpdaterDeps;
 
 use crate::{Settings, SettingsError};
 
-/// The AWS configuration of the process, loaded once and shared by every client, with the
-/// ring-based rustls HTTP client (the SDKs are built without a default one: forgetting it makes
-/// every call fail at run time, which `client_reaches_the_endpoint` tests). Region, credentials
-/// and `AWS_ENDPOINT_URL` come from the environment; `endpoint` overrides the endpoint (moto).
+/// The AWS configuration of the process, loaded once and shared by every client (the SDKs are
+/// built without a default HTTP client: this one brings the ring-based rustls client; without
+/// it every call would fail at run time). `endpoint` overrides `AWS_ENDPOINT_URL` (moto).
 /// Credentials are resolved on the first call, not here.
 pub async fn aws_config(endpoint: Option<String>) -> SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client);
-    if let Some(endpoint) = endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
-    loader.load().await
+    oms_store::aws_config(endpoint).await
 }
 
 /// The repositories over the DynamoDB table `table`, judging expiry by `clock`.

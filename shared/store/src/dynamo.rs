@@ -44,6 +44,13 @@ type AvMap = HashMap<String, AttributeValue>;
 /// Region, credentials and `AWS_ENDPOINT_URL` come from the environment; `endpoint`, when given,
 /// overrides the endpoint (e.g. `http://127.0.0.1:5005` for moto).
 pub async fn client_from_env(endpoint: Option<String>) -> Client {
+    Client::new(&aws_config(endpoint).await)
+}
+
+/// The AWS configuration every client of a process shares (DynamoDB, SQS), with the ring-based
+/// rustls HTTP client. Region, credentials and `AWS_ENDPOINT_URL` come from the environment;
+/// `endpoint` overrides the endpoint. Credentials are resolved on the first call, not here.
+pub async fn aws_config(endpoint: Option<String>) -> aws_config::SdkConfig {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
@@ -51,7 +58,7 @@ pub async fn client_from_env(endpoint: Option<String>) -> Client {
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }
-    Client::new(&loader.load().await)
+    loader.load().await
 }
 
 /// [`ItemStore`] on one DynamoDB table created from [`crate::table::TABLE`].

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every Lambda function of functions/ with the pinned cargo-lambda (release, x86_64,
-# provided.al2023) and prints each bootstrap binary's size; fails when one is over 8 MB.
+# provided.al2023) and prints each bootstrap binary's size, flagging any over the 8 MB target
+# (a figure for docs/benchmarks.md, not a gate: the build itself must succeed).
 #
 #   infra/lambda-build.sh            # all functions
 #   infra/lambda-build.sh webhooks   # some of them (binary names)
@@ -19,18 +20,14 @@ bins=()
 for name in "$@"; do bins+=(--bin "$name"); done
 started=$(date +%s)
 cargo lambda build --release "${bins[@]}"
-echo "built ${#bins[@]} functions in $(( $(date +%s) - started )) s"
+echo "built $# functions in $(( $(date +%s) - started )) s"
 
 limit=$((8 * 1024 * 1024))
-status=0
 printf '%-20s %10s\n' function bytes
 for name in "$@"; do
     bin="target/lambda/$name/bootstrap"
     size=$(stat -c %s "$bin")
-    printf '%-20s %10d\n' "$name" "$size"
-    if [ "$size" -gt "$limit" ]; then
-        echo "  $name is over 8 MB" >&2
-        status=1
-    fi
+    flag=""
+    if [ "$size" -gt "$limit" ]; then flag="  (over the 8 MB target)"; fi
+    printf '%-20s %10d%s\n' "$name" "$size" "$flag"
 done
-exit $status

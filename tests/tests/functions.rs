@@ -522,6 +522,20 @@ async fn outbox_records(aws: &Aws, order: &str) -> Vec<Value> {
         .collect()
 }
 
+/// What the visibility timeout does for failed records, without waiting for it.
+async fn make_visible(aws: &Aws, url: &str, messages: &[aws_sdk_sqs::types::Message]) {
+    for m in messages {
+        aws.sqs
+            .change_message_visibility()
+            .queue_url(url)
+            .receipt_handle(m.receipt_handle().unwrap_or_default())
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 async fn receive_all(aws: &Aws, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
     aws.sqs
         .receive_message()
@@ -642,6 +656,14 @@ impl Receiver {
         format!("http://{addr}/hooks")
     }
 
+    /// The next request is answered with `status`.
+    fn refuse_next(&self, status: u16) {
+        self.answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(status);
+    }
+
     fn seen(&self) -> Vec<(String, String)> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -682,11 +704,7 @@ async fn the_sender_signs_each_event_retries_refusals_and_dead_letters_what_keep
 
     // The receiver refuses the first delivery: that event and the rest of its order's group are
     // reported failed (kept in order), nothing is acknowledged out of order.
-    receiver
-        .answers
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push_back(503);
+    receiver.refuse_next(503);
     let messages = receive_all(&aws, &events_url).await;
     assert_eq!(messages.len(), 3);
     let event = oms_queue::lambda_event(&messages, &events_arn, "us-east-1");
@@ -698,16 +716,7 @@ async fn the_sender_signs_each_event_retries_refusals_and_dead_letters_what_keep
     );
     assert_eq!(receiver.seen().len(), 1);
     // (The event source mapping makes them visible again after the visibility timeout.)
-    for m in &messages {
-        aws.sqs
-            .change_message_visibility()
-            .queue_url(&events_url)
-            .receipt_handle(m.receipt_handle().unwrap_or_default())
-            .visibility_timeout(0)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
+    make_visible(&aws, &events_url, &messages).await;
     let messages = receive_all(&aws, &events_url).await;
     let event = oms_queue::lambda_event(&messages, &events_arn, "us-east-1");
     let response = oms_outbound::send_batch(&sender, event).await;
@@ -766,11 +775,7 @@ async fn the_sender_signs_each_event_retries_refusals_and_dead_letters_what_keep
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     for _ in 0..2 {
-        receiver
-            .answers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(500);
+        receiver.refuse_next(500);
         let messages = receive_all(&aws, &events_url).await;
         assert_eq!(messages.len(), 1);
         let event = oms_queue::lambda_event(&messages, &events_arn, "us-east-1");
@@ -781,14 +786,7 @@ async fn the_sender_signs_each_event_retries_refusals_and_dead_letters_what_keep
                 .len(),
             1
         );
-        aws.sqs
-            .change_message_visibility()
-            .queue_url(&events_url)
-            .receipt_handle(messages[0].receipt_handle().unwrap_or_default())
-            .visibility_timeout(0)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        make_visible(&aws, &events_url, &messages).await;
     }
     assert!(receive_all(&aws, &events_url).await.is_empty(), "moved on");
     let dead = receive_all(&aws, &dlq_url).await;

@@ -48,9 +48,20 @@ pub async fn run_updater() -> Result<(), lambda_runtime::Error> {
     let deps = crate::updater(&settings, crate::system_clock()).await?;
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, lambda_runtime::Error>(
-            oms_webhooks::handle_sqs_batch(deps, event.payload).await,
-        )
+        let stats = &deps.stats;
+        let before = (stats.applied(), stats.stale(), stats.permanent_failures());
+        let response = oms_webhooks::handle_sqs_batch(deps, event.payload).await;
+        crate::metrics::emit(
+            "sync-updater",
+            deps.clock.now().timestamp_millis(),
+            &[
+                ("SnapshotsApplied", stats.applied() - before.0),
+                ("StaleEvents", stats.stale() - before.1),
+                ("PoisonMessages", stats.permanent_failures() - before.2),
+                ("RecordsRetried", response.batch_item_failures.len() as u64),
+            ],
+        );
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(response)
     }))
     .await
 }
@@ -72,6 +83,15 @@ pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
         move |event: LambdaEvent<StreamEvent>| async move {
             let (response, report) = oms_outbound::relay(deps, event.payload).await;
             tracing::info!(?report, "relay batch done");
+            crate::metrics::emit(
+                "outbox-relay",
+                deps.clock.now().timestamp_millis(),
+                &[
+                    ("EventsRelayed", report.published as u64),
+                    ("EventsAlreadyRelayed", report.already_relayed as u64),
+                    ("RelayFailures", report.failed as u64),
+                ],
+            );
             Ok::<StreamBatchResponse, lambda_runtime::Error>(response)
         },
     ))
@@ -92,9 +112,18 @@ pub async fn run_sender() -> Result<(), lambda_runtime::Error> {
     let deps = crate::outbound::sender(&settings, &config, crate::system_clock())?;
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, lambda_runtime::Error>(
-            oms_outbound::send_batch(deps, event.payload).await,
-        )
+        let records = event.payload.records.len() as u64;
+        let response = oms_outbound::send_batch(deps, event.payload).await;
+        let failed = response.batch_item_failures.len() as u64;
+        crate::metrics::emit(
+            "event-sender",
+            deps.clock.now().timestamp_millis(),
+            &[
+                ("EventsDelivered", records.saturating_sub(failed)),
+                ("EventDeliveryFailures", failed),
+            ],
+        );
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(response)
     }))
     .await
 }

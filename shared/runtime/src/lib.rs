@@ -11,6 +11,7 @@
 //! `sqlite` adds the embedded store of `oms serve`.
 
 mod logs;
+pub mod metrics;
 mod settings;
 mod store;
 

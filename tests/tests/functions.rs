@@ -56,17 +56,7 @@ async fn aws() -> Aws {
         .await
         .unwrap_or_else(|e| panic!("seed: {e:#}"));
     let sqs = oms_runtime::sqs_client(&config);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(format!("oms-fn-sync-{id}.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("create queue: {e}"))
-        .queue_url()
-        .unwrap_or_default()
-        .to_owned();
-    let queue_arn = format!("arn:aws:sqs:us-east-1:123456789012:oms-fn-sync-{id}.fifo");
+    let (queue_url, queue_arn) = fifo_queue(&sqs, &format!("oms-fn-sync-{id}"), None).await;
     let settings = Settings {
         table_name: Some(table),
         sync_queue_url: Some(queue_url.clone()),
@@ -419,31 +409,36 @@ async fn a_function_without_its_settings_refuses_to_start() {
 /// An events FIFO queue with its dead-letter queue (redrive after `max_receives`).
 async fn events_queue(aws: &Aws, max_receives: u32) -> (String, String, String) {
     let id = ulid::Ulid::new().to_string().to_lowercase();
-    let create = |name: String| {
-        aws.sqs
-            .create_queue()
-            .queue_name(name)
-            .attributes(QueueAttributeName::FifoQueue, "true")
-    };
-    let dlq_url = create(format!("oms-fn-events-dlq-{id}.fifo"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("create dlq: {e}"))
-        .queue_url()
-        .unwrap_or_default()
-        .to_owned();
-    let dlq_arn = format!("arn:aws:sqs:us-east-1:123456789012:oms-fn-events-dlq-{id}.fifo");
+    let (dlq_url, dlq_arn) = fifo_queue(&aws.sqs, &format!("oms-fn-events-dlq-{id}"), None).await;
     let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives});
-    let url = create(format!("oms-fn-events-{id}.fifo"))
-        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+    let (url, arn) = fifo_queue(&aws.sqs, &format!("oms-fn-events-{id}"), Some(redrive)).await;
+    (url, arn, dlq_url)
+}
+
+/// A FIFO queue `<name>.fifo` (dead-lettering per `redrive` when given): its URL and ARN.
+async fn fifo_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    redrive: Option<Value>,
+) -> (String, String) {
+    let mut request = sqs
+        .create_queue()
+        .queue_name(format!("{name}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true");
+    if let Some(redrive) = redrive {
+        request = request.attributes(QueueAttributeName::RedrivePolicy, redrive.to_string());
+    }
+    let url = request
         .send()
         .await
-        .unwrap_or_else(|e| panic!("create queue: {e}"))
+        .unwrap_or_else(|e| panic!("create queue {name}: {e}"))
         .queue_url()
         .unwrap_or_default()
         .to_owned();
-    let arn = format!("arn:aws:sqs:us-east-1:123456789012:oms-fn-events-{id}.fifo");
-    (url, arn, dlq_url)
+    (
+        url,
+        format!("arn:aws:sqs:us-east-1:123456789012:{name}.fifo"),
+    )
 }
 
 /// A PENDING order of the demo customer (three changes: versions 1 to 3).

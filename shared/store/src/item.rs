@@ -288,9 +288,10 @@ pub struct QueryRequest {
     pub sk: SkCondition,
     /// Ascending sort key order when true.
     pub forward: bool,
-    /// Items *evaluated* per page (≥ 1). Like DynamoDB, expired items are dropped after the
-    /// limit is applied, so a page can be shorter than `limit` (even empty) and still have a
-    /// `last_key`.
+    /// Items *evaluated* per page (≥ 1). Like DynamoDB, a page also ends at 1 MB of items
+    /// ([`crate::limits::MAX_QUERY_PAGE_BYTES`]), and expired items are dropped after the limit
+    /// and the 1 MB cut are applied, so a page can be shorter than `limit` (even empty) and still
+    /// have a `last_key`: only a page without `last_key` ends the partition.
     pub limit: u32,
     /// Exclusive start: the `last_key` of the previous page, unchanged.
     pub start_after: Option<Item>,

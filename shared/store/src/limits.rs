@@ -24,6 +24,12 @@ pub const MAX_PK_BYTES: usize = 2048;
 pub const MAX_SK_BYTES: usize = 1024;
 /// Deepest nesting of lists and maps.
 pub const MAX_DEPTH: usize = 32;
+/// Most data one `Query` page holds (DynamoDB: 1 MB, counted before any filter). A page ends
+/// before the item that would take it past this many bytes ([`item_size`]), with a `last_key`,
+/// even when fewer than `limit` items were read; a page always holds at least one item. The
+/// SQLite backend cuts its pages the same way ([`query_page_len`]); moto cuts at 1,000,000 bytes
+/// by its own count, so tests use items whose cut is the same under both figures.
+pub const MAX_QUERY_PAGE_BYTES: usize = 1024 * 1024;
 
 /// Approximate DynamoDB size of an item: for each attribute, its name's UTF-8 bytes plus its
 /// value's size (strings: UTF-8 bytes; numbers: 1 byte per 2 significant digits + 1; booleans
@@ -278,6 +284,21 @@ pub fn chunks(n: usize, chunk: usize) -> usize {
     n.div_ceil(chunk)
 }
 
+/// How many of `sizes` (the item sizes of a query's rows, in read order) one page holds: items are
+/// taken while their total stays within [`MAX_QUERY_PAGE_BYTES`], and at least one is taken.
+pub fn query_page_len(sizes: impl IntoIterator<Item = usize>) -> usize {
+    let mut total = 0usize;
+    let mut taken = 0usize;
+    for size in sizes {
+        total = total.saturating_add(size);
+        if taken > 0 && total > MAX_QUERY_PAGE_BYTES {
+            break;
+        }
+        taken += 1;
+    }
+    taken
+}
+
 /// A query DynamoDB accepts: `limit >= 1`, non-empty partition key and sort key values,
 /// `low <= high` for `Between`, and a `start_after` carrying the key attributes of the queried index.
 pub fn check_query(req: &QueryRequest) -> Result<(), StoreError> {
@@ -500,5 +521,19 @@ mod tests {
         assert!(check_query(&req).is_err());
         req.sk = SkCondition::BeginsWith(String::new());
         assert!(check_query(&req).is_err());
+    }
+
+    #[test]
+    fn query_pages_end_before_the_item_that_passes_1_mb() {
+        let kb = 1024;
+        assert_eq!(query_page_len([]), 0);
+        assert_eq!(query_page_len([10, 20, 30]), 3);
+        // 7 × 150 KB = 1050 KB > 1024 KB: the seventh item starts the next page.
+        assert_eq!(query_page_len([150 * kb; 10]), 6);
+        // Exactly 1 MB fits.
+        assert_eq!(query_page_len([512 * kb, 512 * kb, 1]), 2);
+        // One item always fits, whatever its size (the item limit keeps it under 400 KB anyway).
+        assert_eq!(query_page_len([2 * MAX_QUERY_PAGE_BYTES, 1]), 1);
+        assert_eq!(query_page_len([usize::MAX, usize::MAX]), 1);
     }
 }

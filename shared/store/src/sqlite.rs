@@ -306,8 +306,10 @@ fn delete(conn: &Connection, key: &Key) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Reads `limit` rows in index order, then drops the expired ones (as DynamoDB applies `Limit`
-/// before the filter), so `last_key` is set whenever `limit` rows were read.
+/// Reads `limit` rows in index order, ends the page before the row that would take it past 1 MB
+/// ([`limits::MAX_QUERY_PAGE_BYTES`]), then drops the expired ones (as DynamoDB applies `Limit`
+/// and the 1 MB cut before the filter), so `last_key` is set whenever `limit` rows were read or
+/// the page was cut.
 fn query(conn: &Connection, req: &QueryRequest, now: i64) -> Result<Page, StoreError> {
     let (pk_col, sk_col) = req.index.key_attrs();
     let gsi = req.index != Index::Primary;
@@ -375,11 +377,14 @@ fn query(conn: &Connection, req: &QueryRequest, now: i64) -> Result<Page, StoreE
         .map_err(sql)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql)?;
-    let read = bodies
+    let mut read = bodies
         .iter()
         .map(|b| decode(b))
         .collect::<Result<Vec<_>, _>>()?;
-    let full = read.len() == usize::try_from(req.limit).unwrap_or(usize::MAX);
+    let fits = limits::query_page_len(read.iter().map(limits::item_size));
+    let cut = fits < read.len();
+    read.truncate(fits);
+    let full = cut || read.len() == usize::try_from(req.limit).unwrap_or(usize::MAX);
     let last_key = match read.last() {
         Some(last) if full => Some(key_attributes(last, req.index)),
         _ => None,

@@ -31,6 +31,7 @@ macro_rules! conformance_tests {
             query_gsis_with_begins_with_between_and_direction,
             every_gsi_is_sparse_and_key_ordered,
             paging_with_start_after_has_no_duplicates_or_gaps,
+            query_pages_end_at_1_mb_and_page_on_without_gaps,
             expired_items_are_invisible_and_replaceable_with_put_if_absent,
             invalid_requests_are_rejected_without_a_round_trip
         );
@@ -961,6 +962,75 @@ pub async fn paging_with_start_after_has_no_duplicates_or_gaps<S: ItemStore>(
     let mut names: Vec<&str> = last.keys().map(String::as_str).collect();
     names.sort_unstable();
     assert_eq!(names, ["gsi1pk", "gsi1sk", "pk", "sk"]);
+}
+
+/// A `Query` page holds at most 1 MB (`limits::MAX_QUERY_PAGE_BYTES`) whatever its `limit`: it
+/// ends early with a `last_key`, and paging on from it reads everything exactly once. Items of
+/// ~150 KB: 6 fit in a page under both DynamoDB's 1 MB (1,048,576 bytes, our SQLite backend) and
+/// moto's 1,000,000, 7 do not. An expired item still counts toward the cut (it is dropped after
+/// it, as DynamoDB filters after reading).
+pub async fn query_pages_end_at_1_mb_and_page_on_without_gaps<S: ItemStore>(
+    store: S,
+    clock: &ManualClock,
+) {
+    let now = clock.now_unix();
+    let blob = "x".repeat(150 * 1024);
+    let mut writes = Vec::new();
+    let mut live = Vec::new();
+    for i in 0..20 {
+        let sk = format!("E#{i:02}");
+        let expires = if i == 8 { now - 1 } else { now + 3600 };
+        writes.push(BatchWrite::Put(item(
+            "BIG",
+            &sk,
+            &[
+                ("gsi2pk", Value::from("BG")),
+                ("gsi2sk", Value::S(format!("S#{i:02}"))),
+                ("blob", Value::S(blob.clone())),
+                ("expires_at", Value::N(expires)),
+            ],
+        )));
+        if i != 8 {
+            live.push(sk);
+        }
+    }
+    store.batch_write(writes).await.unwrap();
+
+    for (index, pk) in [(Index::Primary, "BIG"), (Index::Gsi2, "BG")] {
+        for forward in [true, false] {
+            let mut req = QueryRequest::new(index, pk);
+            req.forward = forward;
+            req.limit = 100;
+            let mut pages = Vec::new();
+            let mut got = Vec::new();
+            loop {
+                let before = store.round_trips().snapshot();
+                let page = store.query(req.clone()).await.unwrap();
+                assert_eq!(store.round_trips().since(before), 1);
+                pages.push(page.items.len());
+                got.extend(sks(&page.items));
+                match page.last_key {
+                    Some(last) => req.start_after = Some(last),
+                    None => break,
+                }
+                assert!(pages.len() < 10, "paging does not terminate");
+            }
+            let mut want = live.clone();
+            if !forward {
+                want.reverse();
+            }
+            assert_eq!(got, want, "{index:?}, forward={forward}");
+            // 6 items per MB; the second page (either way) holds the expired item: 5 shown.
+            assert_eq!(pages, [6, 5, 6, 2], "{index:?}, forward={forward}");
+        }
+    }
+
+    // A limit below the cut still decides alone.
+    let mut req = QueryRequest::new(Index::Primary, "BIG");
+    req.limit = 4;
+    let page = store.query(req).await.unwrap();
+    assert_eq!(sks(&page.items), live[..4].to_vec());
+    assert!(page.last_key.is_some());
 }
 
 pub async fn expired_items_are_invisible_and_replaceable_with_put_if_absent<S: ItemStore>(

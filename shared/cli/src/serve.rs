@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use oms_application::ports::Clock;
+use oms_application::ports::{Clock, EventQueue};
 use oms_auth::{AuthConfig, Authenticator};
 use oms_domain::auth::Role;
 use oms_graphql::SchemaOptions;
@@ -35,7 +35,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     oms_runtime::init_logs(&settings, oms_runtime::LogFormat::Human);
     // The one clock: the store's TTL view, the use cases, tokens and webhook windows.
     let clock: Arc<dyn Clock> = oms_runtime::system_clock();
-    let store = args.store.open(clock.clone()).await?;
+    let opened = args.store.open_serving(clock.clone()).await?;
+    let store = opened.store.clone();
     if args.demo {
         demo::seed(store.as_ref())
             .await
@@ -60,7 +61,32 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None
     };
 
-    let queue = Arc::new(in_process_queue(store.clone(), clock.clone()));
+    // On the embedded store, nothing accepted is lost: the sync and events queues are
+    // journalled in its file and its change stream feeds the outbox relay (docs/runtime.md).
+    let (queue, _local): (Arc<dyn EventQueue>, _) = match opened.embedded.clone() {
+        Some(file) => {
+            let local = oms_runtime::local::start(
+                file,
+                store.clone(),
+                clock.clone(),
+                oms_runtime::local::events_queue_config(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e))
+            .context("starting the durable queues")?;
+            (Arc::new(local.sync.clone()), Some(local))
+        }
+        None => {
+            tracing::warn!(
+                "on a DynamoDB table, oms serve keeps its sync queue in memory and relays no \
+                 outbound events (the table's stream and the relay function do that on AWS)"
+            );
+            (
+                Arc::new(in_process_queue(store.clone(), clock.clone())),
+                None,
+            )
+        }
+    };
     let app = compose(Components {
         store: store.clone(),
         clock,

@@ -10,6 +10,12 @@ use oms_persistence::Repository;
 use oms_runtime::StoreChoice;
 use oms_store::ItemStore;
 
+/// A store opened for `oms serve`.
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    pub embedded: Option<Arc<oms_store::SqliteStore>>,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
     /// Directory of the embedded durable store (created if missing).
@@ -46,6 +52,24 @@ impl StoreArgs {
     /// The repositories over that store.
     pub async fn open(&self, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>> {
         Ok(Arc::new(Repository::new(self.open_items(clock).await?)))
+    }
+
+    /// The repositories, and the embedded store's file itself when that is the store (its
+    /// change stream and queue journals make `oms serve` durable).
+    pub async fn open_serving(&self, clock: Arc<dyn Clock>) -> Result<Opened> {
+        if self.dynamodb_table.is_some() {
+            return Ok(Opened {
+                store: self.open(clock).await?,
+                embedded: None,
+            });
+        }
+        let file = oms_runtime::local::open_embedded(&self.data_dir, clock)
+            .with_context(|| format!("opening the {}", self.describe()))?;
+        let items: Arc<dyn ItemStore> = file.clone();
+        Ok(Opened {
+            store: Arc::new(Repository::new(items)),
+            embedded: Some(file),
+        })
     }
 
     pub fn describe(&self) -> String {

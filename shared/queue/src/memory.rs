@@ -16,8 +16,12 @@
 //! * **Bounded.** Publishing fails once [`InProcessConfig::max_pending`] messages are waiting or
 //!   in flight (the webhook answers 5xx and the sender retries) instead of growing without limit.
 //!
-//! Nothing is durable: messages accepted but not yet handled are lost if the process exits. That
-//! is the trade-off of a single-process local server; AWS uses [`crate::SqsQueue`].
+//! * **Durable, with a [`Journal`].** [`InProcessQueue::durable`] writes every accepted message
+//!   to the journal before `publish` returns, removes it once handled, marks it dead when it
+//!   failed every attempt, and on start hands the handler everything a crash or kill left
+//!   (at least once: a message handled but not yet removed is handled again, so handlers must be
+//!   idempotent, as they must be for SQS). [`InProcessQueue::new`] keeps nothing: what is
+//!   accepted but not handled is lost when the process exits (tests, throwaway runs).
 //!
 //! Each group is drained by its own tokio task, started by `publish` (which therefore has to run
 //! inside a tokio runtime) and ended when the group has nothing left. [`wait_idle`] waits until
@@ -39,6 +43,7 @@ use oms_application::ports::{EventQueue, QueueError, QueueMessage};
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
+use crate::journal::Journal;
 use crate::message::{ReceivedMessage, RecordError};
 use crate::sqs::message_group_id;
 
@@ -95,6 +100,8 @@ pub struct DeadLetter {
     pub attempts: u32,
     /// The last handler error.
     pub error: String,
+    /// Its id in the queue's journal (durable queues).
+    pub journal_id: Option<u64>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<(), RecordError>> + Send>>;
@@ -108,6 +115,7 @@ type DedupeKey = (String, String);
 struct Pending {
     message: QueueMessage,
     message_id: String,
+    journal_id: Option<u64>,
 }
 
 #[derive(Default)]
@@ -129,6 +137,9 @@ struct Inner {
     idle: Notify,
     permits: Semaphore,
     next_id: AtomicU64,
+    journal: Option<Arc<dyn Journal>>,
+    /// Held from journal append to enqueue, so that the journal's order is the delivery order.
+    publishing: tokio::sync::Mutex<()>,
 }
 
 impl Inner {
@@ -163,6 +174,73 @@ impl InProcessQueue {
         F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), RecordError>> + Send + 'static,
     {
+        Self::build(config, None, handler)
+    }
+
+    /// A queue that journals every accepted message in `journal` (see the module docs), first
+    /// delivering (or listing as dead letters) what the journal still holds from a previous
+    /// run. Must run inside a tokio runtime.
+    ///
+    /// # Errors
+    /// The journal cannot be read.
+    pub async fn durable<F, Fut>(
+        config: InProcessConfig,
+        journal: Arc<dyn Journal>,
+        handler: F,
+    ) -> Result<Self, QueueError>
+    where
+        F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), RecordError>> + Send + 'static,
+    {
+        let left = journal.load().await?;
+        let queue = Self::build(config, Some(journal), handler);
+        let handle = runtime()?;
+        let now = Instant::now();
+        let mut state = queue.inner.lock();
+        let (mut pending, mut dead) = (0, 0);
+        for entry in left {
+            let key = (
+                entry.message.tenant.as_str().to_owned(),
+                entry.message.dedup_id.clone(),
+            );
+            state.seen.insert(key.clone(), now);
+            state.seen_order.push_back((now, key));
+            match entry.dead_error {
+                None => {
+                    pending += 1;
+                    enqueue(
+                        &queue.inner,
+                        &mut state,
+                        &handle,
+                        entry.message,
+                        Some(entry.id),
+                    );
+                }
+                Some(error) => {
+                    dead += 1;
+                    let n = queue.inner.next_id.fetch_add(1, Ordering::Relaxed);
+                    state.dead.push(DeadLetter {
+                        message: entry.message,
+                        message_id: format!("inproc-{n}"),
+                        attempts: config.max_attempts.max(1),
+                        error,
+                        journal_id: Some(entry.id),
+                    });
+                }
+            }
+        }
+        drop(state);
+        if pending + dead > 0 {
+            tracing::info!(pending, dead, "in-process queue: resumed from its journal");
+        }
+        Ok(queue)
+    }
+
+    fn build<F, Fut>(config: InProcessConfig, journal: Option<Arc<dyn Journal>>, handler: F) -> Self
+    where
+        F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), RecordError>> + Send + 'static,
+    {
         let handler: Handler = Arc::new(move |m| Box::pin(handler(m)) as BoxFuture);
         InProcessQueue {
             inner: Arc::new(Inner {
@@ -172,6 +250,8 @@ impl InProcessQueue {
                 idle: Notify::new(),
                 permits: Semaphore::new(config.max_concurrency.max(1)),
                 next_id: AtomicU64::new(1),
+                journal,
+                publishing: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -194,7 +274,23 @@ impl InProcessQueue {
         let dead = std::mem::take(&mut state.dead);
         let count = dead.len();
         for letter in dead {
-            enqueue(&self.inner, &mut state, &handle, letter.message);
+            if let (Some(journal), Some(id)) = (&self.inner.journal, letter.journal_id) {
+                // Pending again in the journal too; were this lost in a crash, the letter would
+                // just be listed as dead again after the restart.
+                let journal = Arc::clone(journal);
+                handle.spawn(async move {
+                    if let Err(e) = journal.mark_dead(id, None).await {
+                        tracing::warn!(error = %e, "in-process queue: journal redrive failed");
+                    }
+                });
+            }
+            enqueue(
+                &self.inner,
+                &mut state,
+                &handle,
+                letter.message,
+                letter.journal_id,
+            );
         }
         Ok(count)
     }
@@ -220,40 +316,80 @@ impl InProcessQueue {
 impl EventQueue for InProcessQueue {
     async fn publish(&self, message: QueueMessage) -> Result<(), QueueError> {
         let handle = runtime()?;
-        let now = Instant::now();
-        let mut state = self.inner.lock();
-
-        // Forget dedupe ids older than the window.
-        let window = self.inner.config.dedupe_window;
-        while let Some((at, _)) = state.seen_order.front() {
-            if now.saturating_duration_since(*at) < window {
-                break;
-            }
-            if let Some((at, key)) = state.seen_order.pop_front() {
-                if state.seen.get(&key) == Some(&at) {
-                    state.seen.remove(&key);
-                }
-            }
-        }
-        let dedupe_key = (message.tenant.as_str().to_owned(), message.dedup_id.clone());
-        if state.seen.contains_key(&dedupe_key) {
-            tracing::debug!(tenant = %message.tenant, "duplicate dedup id dropped");
+        let Some(journal) = self.inner.journal.clone() else {
+            return self.accept(&handle, message, None);
+        };
+        let _order = self.inner.publishing.lock().await;
+        if !admit(&self.inner.config, &mut self.inner.lock(), &message)? {
             return Ok(());
         }
-        if state.pending >= self.inner.config.max_pending {
-            return Err(QueueError {
-                message: format!(
-                    "in-process queue is full ({} messages pending)",
-                    state.pending
-                ),
-                source: None,
-            });
+        // Durable before accepted: a failed append refuses the message (the sender retries).
+        let id = journal.append(&message).await?;
+        let accepted = self.accept(&handle, message, Some(id));
+        if accepted.is_err() {
+            // Refused after all (the queue filled meanwhile): the sender retries, so forget it.
+            if let Err(e) = journal.remove(id).await {
+                tracing::warn!(error = %e, "in-process queue: journal removal failed");
+            }
         }
+        accepted
+    }
+}
+
+impl InProcessQueue {
+    /// Dedupes, bounds and enqueues `message` (already journalled as `journal_id`).
+    fn accept(
+        &self,
+        handle: &tokio::runtime::Handle,
+        message: QueueMessage,
+        journal_id: Option<u64>,
+    ) -> Result<(), QueueError> {
+        let mut state = self.inner.lock();
+        if !admit(&self.inner.config, &mut state, &message)? {
+            return Ok(());
+        }
+        let dedupe_key = (message.tenant.as_str().to_owned(), message.dedup_id.clone());
+        let now = Instant::now();
         state.seen.insert(dedupe_key.clone(), now);
         state.seen_order.push_back((now, dedupe_key));
-        enqueue(&self.inner, &mut state, &handle, message);
+        enqueue(&self.inner, &mut state, handle, message, journal_id);
         Ok(())
     }
+}
+
+/// Whether `message` is to be taken: `false` for a duplicate within the dedupe window (accepted
+/// and dropped), an error when the queue is full. Forgets dedupe ids older than the window.
+fn admit(
+    config: &InProcessConfig,
+    state: &mut State,
+    message: &QueueMessage,
+) -> Result<bool, QueueError> {
+    let now = Instant::now();
+    while let Some((at, _)) = state.seen_order.front() {
+        if now.saturating_duration_since(*at) < config.dedupe_window {
+            break;
+        }
+        if let Some((at, key)) = state.seen_order.pop_front() {
+            if state.seen.get(&key) == Some(&at) {
+                state.seen.remove(&key);
+            }
+        }
+    }
+    let dedupe_key = (message.tenant.as_str().to_owned(), message.dedup_id.clone());
+    if state.seen.contains_key(&dedupe_key) {
+        tracing::debug!(tenant = %message.tenant, "duplicate dedup id dropped");
+        return Ok(false);
+    }
+    if state.pending >= config.max_pending {
+        return Err(QueueError {
+            message: format!(
+                "in-process queue is full ({} messages pending)",
+                state.pending
+            ),
+            source: None,
+        });
+    }
+    Ok(true)
 }
 
 fn runtime() -> Result<tokio::runtime::Handle, QueueError> {
@@ -269,11 +405,13 @@ fn enqueue(
     state: &mut State,
     handle: &tokio::runtime::Handle,
     message: QueueMessage,
+    journal_id: Option<u64>,
 ) {
     let n = inner.next_id.fetch_add(1, Ordering::Relaxed);
     let pending = Pending {
         message_id: format!("inproc-{n}"),
         message,
+        journal_id,
     };
     let key = (
         pending.message.tenant.as_str().to_owned(),
@@ -336,7 +474,15 @@ async fn deliver(inner: &Inner, pending: Pending) {
         };
         drop(permit);
         match result {
-            Ok(()) => return,
+            Ok(()) => {
+                if let (Some(journal), Some(id)) = (&inner.journal, pending.journal_id) {
+                    // Failing here only means it is handled once more after a restart.
+                    if let Err(e) = journal.remove(id).await {
+                        tracing::warn!(error = %e, "in-process queue: journal removal failed");
+                    }
+                }
+                return;
+            }
             Err(err) => {
                 tracing::warn!(
                     tenant = %pending.message.tenant,
@@ -359,11 +505,17 @@ async fn deliver(inner: &Inner, pending: Pending) {
         attempts = max_attempts,
         "in-process queue: message dead-lettered"
     );
+    if let (Some(journal), Some(id)) = (&inner.journal, pending.journal_id) {
+        if let Err(e) = journal.mark_dead(id, Some(&last_error)).await {
+            tracing::warn!(error = %e, "in-process queue: journal dead-lettering failed");
+        }
+    }
     inner.lock().dead.push(DeadLetter {
         message: pending.message,
         message_id: pending.message_id,
         attempts: max_attempts,
         error: last_error,
+        journal_id: pending.journal_id,
     });
 }
 

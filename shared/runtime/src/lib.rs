@@ -19,6 +19,8 @@ mod store;
 pub mod http;
 #[cfg(any(feature = "lambda", feature = "lambda-http"))]
 pub mod lambda;
+#[cfg(feature = "sqlite")]
+pub mod local;
 #[cfg(any(feature = "relay", feature = "sender"))]
 pub mod outbound;
 

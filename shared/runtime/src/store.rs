@@ -56,13 +56,7 @@ pub async fn open_store(
 ) -> Result<Arc<dyn ItemStore>, StoreError> {
     match choice {
         #[cfg(feature = "sqlite")]
-        StoreChoice::Embedded(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(Box::new(e)))?;
-            Ok(Arc::new(oms_store::SqliteStore::open(
-                dir.join("oms.sqlite"),
-                clock,
-            )?))
-        }
+        StoreChoice::Embedded(dir) => Ok(crate::local::open_embedded(dir, clock)?),
         StoreChoice::Dynamo {
             table,
             endpoint,

@@ -66,6 +66,23 @@ impl Value {
     }
 }
 
+/// `item` in DynamoDB's JSON wire format (`{"name": {"S": "x"}, "n": {"N": "5"}}`), as a
+/// DynamoDB stream record's `NewImage` carries it.
+pub fn dynamodb_json(item: &Item) -> serde_json::Map<String, serde_json::Value> {
+    fn value(v: &Value) -> serde_json::Value {
+        use serde_json::json;
+        match v {
+            Value::S(s) => json!({ "S": s }),
+            Value::N(n) => json!({ "N": n.to_string() }),
+            Value::Bool(b) => json!({ "BOOL": b }),
+            Value::Null => json!({ "NULL": true }),
+            Value::L(list) => json!({ "L": list.iter().map(value).collect::<Vec<_>>() }),
+            Value::M(map) => json!({ "M": dynamodb_json(map) }),
+        }
+    }
+    item.iter().map(|(k, v)| (k.clone(), value(v))).collect()
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::S(s.to_owned())
@@ -392,4 +409,33 @@ pub trait ItemStore: Send + Sync + 'static {
 
     /// Backend calls made so far by this store.
     fn round_trips(&self) -> &RoundTrips;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dynamodb_json_writes_every_value_kind_as_the_wire_format_does() {
+        let item: Item = [
+            ("s".to_owned(), Value::from("x")),
+            ("n".to_owned(), Value::N(-5)),
+            ("b".to_owned(), Value::Bool(true)),
+            ("z".to_owned(), Value::Null),
+            ("l".to_owned(), Value::L(vec![Value::N(1)])),
+            (
+                "m".to_owned(),
+                Value::M([("k".to_owned(), Value::from("v"))].into_iter().collect()),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            serde_json::Value::Object(dynamodb_json(&item)),
+            serde_json::json!({
+                "s": {"S": "x"}, "n": {"N": "-5"}, "b": {"BOOL": true}, "z": {"NULL": true},
+                "l": {"L": [{"N": "1"}]}, "m": {"M": {"k": {"S": "v"}}}
+            })
+        );
+    }
 }

@@ -43,7 +43,7 @@ pub use dynamo::{aws_config, client_from_env, DynamoStore};
 pub use error::{BoxError, StoreError};
 pub use item::*;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStore;
+pub use sqlite::{JournalEntry, JournalMessage, SqliteStore, StreamEntry, StreamFilter};
 pub use table::{TableDefinition, TABLE};
 
 // The port must stay usable as `Arc<dyn ItemStore>`.

@@ -5,6 +5,10 @@
 //! thread pool). Round trips are counted as DynamoDB would need them without retries: one per
 //! call, and one per chunk of 100 keys (`batch_get`) or 25 writes (`batch_write`).
 //! Like DynamoDB, expired rows stay stored (invisible) until overwritten or deleted.
+//!
+//! Two more tables in the same file serve `oms serve` (see [`local_log`]): a *change stream*
+//! (what DynamoDB Streams is on AWS: inserts of the items a [`StreamFilter`] selects, written in
+//! the same transaction as the items) and a *queue journal* (the durable in-process queues).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -24,7 +28,12 @@ use crate::item::{
 use crate::limits::{self, BATCH_GET_CHUNK, BATCH_WRITE_CHUNK};
 use oms_clock::Clock;
 
-const SCHEMA_VERSION: i64 = 1;
+mod local_log;
+
+pub use local_log::{JournalEntry, JournalMessage, StreamEntry, StreamFilter};
+
+/// 2: the change stream and the queue journal.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -50,6 +59,20 @@ CREATE INDEX IF NOT EXISTS items_gsi3 ON items (gsi3pk, gsi3sk, pk, sk)
     WHERE gsi3pk IS NOT NULL AND gsi3sk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_gsi4 ON items (gsi4pk, gsi4sk, pk, sk)
     WHERE gsi4pk IS NOT NULL AND gsi4sk IS NOT NULL;
+CREATE TABLE IF NOT EXISTS stream (
+    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue_journal (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue      TEXT NOT NULL,
+    tenant     TEXT NOT NULL,
+    grp        TEXT NOT NULL,
+    dedup_id   TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    dead_error TEXT
+);
+CREATE INDEX IF NOT EXISTS queue_journal_queue ON queue_journal (queue, seq);
 ";
 
 /// [`ItemStore`] on an embedded SQLite database.
@@ -58,6 +81,10 @@ pub struct SqliteStore {
     round_trips: RoundTrips,
     /// Decides which items have expired (the same clock as the use cases').
     clock: Arc<dyn Clock>,
+    /// Which inserts the change stream records (none by default).
+    stream: Option<StreamFilter>,
+    /// Woken after a commit that recorded stream entries.
+    stream_changed: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -119,6 +146,8 @@ impl SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             round_trips: RoundTrips::default(),
             clock,
+            stream: None,
+            stream_changed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -180,63 +209,86 @@ impl ItemStore for SqliteStore {
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         limits::check_transaction(&ops)?;
         let now = self.clock.now_unix();
-        self.run(1, move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(sql)?;
-            let mut stored = Vec::with_capacity(ops.len());
-            let mut failed = Vec::new();
-            for (i, op) in ops.iter().enumerate() {
-                let current = load(&tx, &op.key()?)?;
-                if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
-                    failed.push(i);
+        let stream = self.stream.clone();
+        let recorded = self
+            .run(1, move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(sql)?;
+                let mut stored = Vec::with_capacity(ops.len());
+                let mut failed = Vec::new();
+                for (i, op) in ops.iter().enumerate() {
+                    let current = load(&tx, &op.key()?)?;
+                    if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
+                        failed.push(i);
+                    }
+                    stored.push(current);
                 }
-                stored.push(current);
-            }
-            if !failed.is_empty() {
-                return Err(StoreError::TransactionCanceled { failed });
-            }
-            for (op, current) in ops.into_iter().zip(stored) {
-                apply(&tx, op, current)?;
-            }
-            tx.commit().map_err(sql)
-        })
-        .await
+                if !failed.is_empty() {
+                    return Err(StoreError::TransactionCanceled { failed });
+                }
+                let mut recorded = false;
+                for (op, current) in ops.into_iter().zip(stored) {
+                    recorded |= apply(&tx, op, current, stream.as_ref())?;
+                }
+                tx.commit().map_err(sql)?;
+                Ok(recorded)
+            })
+            .await?;
+        self.stream_written(recorded);
+        Ok(())
     }
 
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
         let key = limits::check_single(&op)?;
         let now = self.clock.now_unix();
-        self.run(1, move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(sql)?;
-            let current = load(&tx, &key)?;
-            if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
-                return Err(StoreError::ConditionFailed);
-            }
-            apply(&tx, op, current)?;
-            tx.commit().map_err(sql)
-        })
-        .await
+        let stream = self.stream.clone();
+        let recorded = self
+            .run(1, move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(sql)?;
+                let current = load(&tx, &key)?;
+                if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
+                    return Err(StoreError::ConditionFailed);
+                }
+                let recorded = apply(&tx, op, current, stream.as_ref())?;
+                tx.commit().map_err(sql)?;
+                Ok(recorded)
+            })
+            .await?;
+        self.stream_written(recorded);
+        Ok(())
     }
 
     async fn batch_write(&self, writes: Vec<BatchWrite>) -> Result<(), StoreError> {
         limits::check_batch_write(&writes)?;
         let calls = limits::chunks(writes.len(), BATCH_WRITE_CHUNK);
-        self.run(calls, move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(sql)?;
-            for write in &writes {
-                match write {
-                    BatchWrite::Put(item) => upsert(&tx, item)?,
-                    BatchWrite::Delete(key) => delete(&tx, key)?,
+        let stream = self.stream.clone();
+        let recorded = self
+            .run(calls, move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(sql)?;
+                let mut recorded = false;
+                for write in &writes {
+                    match write {
+                        BatchWrite::Put(item) => {
+                            recorded |=
+                                local_log::record_insert(&tx, stream.as_ref(), item, || {
+                                    Ok(load(&tx, &Key::of(item)?)?.is_none())
+                                })?;
+                            upsert(&tx, item)?;
+                        }
+                        BatchWrite::Delete(key) => delete(&tx, key)?,
+                    }
                 }
-            }
-            tx.commit().map_err(sql)
-        })
-        .await
+                tx.commit().map_err(sql)?;
+                Ok(recorded)
+            })
+            .await?;
+        self.stream_written(recorded);
+        Ok(())
     }
 
     fn round_trips(&self) -> &RoundTrips {
@@ -244,17 +296,31 @@ impl ItemStore for SqliteStore {
     }
 }
 
-/// Applies one op whose condition held; `current` is the stored row (expired or not).
-fn apply(conn: &Connection, op: WriteOp, current: Option<Item>) -> Result<(), StoreError> {
+/// Applies one op whose condition held; `current` is the stored row (expired or not). Records
+/// an insert the `stream` filter selects (as DynamoDB Streams says INSERT only when no item was
+/// stored, expired or not); `true` when it did.
+fn apply(
+    conn: &Connection,
+    op: WriteOp,
+    current: Option<Item>,
+    stream: Option<&StreamFilter>,
+) -> Result<bool, StoreError> {
+    let inserted = current.is_none();
     match op {
-        WriteOp::Put { item, .. } => upsert(conn, &item),
+        WriteOp::Put { item, .. } => {
+            let recorded = local_log::record_insert(conn, stream, &item, || Ok(inserted))?;
+            upsert(conn, &item)?;
+            Ok(recorded)
+        }
         WriteOp::Update { key, updates, .. } => {
             let updated = apply_updates(current.unwrap_or_else(|| key.to_item()), &updates)?;
             limits::check_item(&updated)?;
-            upsert(conn, &updated)
+            let recorded = local_log::record_insert(conn, stream, &updated, || Ok(inserted))?;
+            upsert(conn, &updated)?;
+            Ok(recorded)
         }
-        WriteOp::Delete { key, .. } => delete(conn, &key),
-        WriteOp::Check { .. } => Ok(()),
+        WriteOp::Delete { key, .. } => delete(conn, &key).map(|()| false),
+        WriteOp::Check { .. } => Ok(false),
     }
 }
 

@@ -7,4 +7,4 @@ pub mod cursor;
 pub mod keys;
 mod repo;
 
-pub use repo::Repository;
+pub use repo::{Repository, MAX_QUERIES_PER_PAGE};

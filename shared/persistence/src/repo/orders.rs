@@ -20,8 +20,16 @@ use crate::codec::{
     self, base, from_body, to_body, unix, version_of, BODY, CLAIMED_BY, IS_ACTIVE, STOCK, USED,
     VERSION,
 };
-use crate::{cursor, keys};
+use crate::cursor::{self, ListIndex};
+use crate::keys;
 use oms_application::outbound::OUTBOX_ENTITY;
+
+/// Most `Query` calls one `listOrders` page makes. The first reads up to `first + 1` orders; a
+/// DynamoDB page also ends at 1 MB, so with big orders the list reads on from the page's last key
+/// (one more call per MB). Past this many calls the page ends short of `first` with
+/// `hasNextPage: true` and its `endCursor` where it stopped, which also bounds one response to
+/// about 4 MB of orders (a Lambda response holds 6 MB).
+pub const MAX_QUERIES_PER_PAGE: usize = 4;
 
 /// How long outbox items stay (the relay reads the stream within minutes; TTL cleans up).
 const OUTBOX_TTL_DAYS: i64 = 7;
@@ -114,55 +122,93 @@ impl OrderRepository for Repository {
                 (Index::Gsi4, keys::vendor_orders_by_status(tenant, v, s))
             }
         };
-        let identity = format!(
-            "{tenant}|{}|{}",
-            match &query.owner {
-                OrderOwner::Customer(c) => format!("C:{c}"),
-                OrderOwner::Vendor(v) => format!("V:{v}"),
-            },
-            query.status.map(|s| s.as_str()).unwrap_or("")
-        );
+        // What a cursor is bound to (inside its MAC): tenant, caller kind and id, status filter.
+        let (kind, owner) = match &query.owner {
+            OrderOwner::Customer(c) => ("CUSTOMER", c.as_str()),
+            OrderOwner::Vendor(v) => ("VENDOR", v.as_str()),
+        };
+        let scope = [
+            tenant.as_str(),
+            kind,
+            owner,
+            query.status.map(|s| s.as_str()).unwrap_or(""),
+        ];
         let (pk_attr, sk_attr) = index.key_attrs();
+        let list = ListIndex {
+            pk_attr,
+            sk_attr,
+            partition: &partition,
+        };
         let start_after = match &query.after {
             Some(c) => Some(
-                cursor::decode(c, &identity, pk_attr, &partition)
+                cursor::decode(&self.cursor_key, c, &scope, list)
                     .ok_or(ListError::InvalidCursor)?,
             ),
             None => None,
         };
-        let first = query.first.max(1);
-        // One more than asked tells whether a next page exists without a second query.
+        // One more than asked tells whether a next page exists without another query.
         // (Saturating: the port takes any `u32`; `u32::MAX + 1` must not panic or wrap to 0.)
-        let request = QueryRequest {
-            index,
-            pk: partition,
-            sk: SkCondition::Any,
-            forward: false,
-            limit: first.saturating_add(1),
-            start_after,
-            consistent: false,
+        let first = usize::try_from(query.first.max(1)).unwrap_or(usize::MAX);
+        let wanted = first.saturating_add(1);
+        // A Query page also ends at 1 MB: read on from its last key until `first + 1` orders
+        // are in, the partition ends, or MAX_QUERIES_PER_PAGE calls were made.
+        let mut items: Vec<Item> = Vec::new();
+        let mut start = start_after;
+        let mut calls = 0;
+        let unread = loop {
+            calls += 1;
+            let request = QueryRequest {
+                index,
+                pk: partition.clone(),
+                sk: SkCondition::Any,
+                forward: false,
+                limit: u32::try_from(wanted.saturating_sub(items.len()))
+                    .unwrap_or(u32::MAX)
+                    .max(1),
+                start_after: start.take(),
+                consistent: false,
+            };
+            let page = self
+                .store
+                .query(request)
+                .await
+                .map_err(|e| ListError::Fault(fault(e)))?;
+            items.extend(page.items);
+            match page.last_key {
+                None => break None,
+                Some(last) if items.len() >= wanted || calls >= MAX_QUERIES_PER_PAGE => {
+                    break Some(last)
+                }
+                Some(last) => start = Some(last),
+            }
         };
-        let page = self
-            .store
-            .query(request)
-            .await
-            .map_err(|e| ListError::Fault(fault(e)))?;
-        let has_next_page = page.items.len() > first as usize;
+        // More orders follow when one more than asked was read, or when the store still had
+        // more to read after the last call (a page cut short by the query budget). The next page
+        // starts after the last order considered here, or where the store stopped.
+        let considered = &items[..items.len().min(first)];
+        let resume = if items.len() > first {
+            considered.last()
+        } else {
+            unread.as_ref()
+        };
+        let position = |at: &Item| {
+            cursor::encode(&self.cursor_key, &scope, list, at)
+                .ok_or_else(|| StoreFault::new("a listed order lacks its index keys"))
+        };
         let mut orders = Vec::new();
-        for item in page.items.iter().take(first as usize) {
+        for item in considered {
             let Some(order) = codec::order_from_item(tenant, item)? else {
                 continue;
             };
-            let position: Item = ["pk", "sk", pk_attr, sk_attr]
-                .iter()
-                .filter_map(|a| item.get(*a).map(|v| (a.to_string(), v.clone())))
-                .collect();
-            orders.push((cursor::encode(&identity, &position), order));
+            orders.push((position(item)?, order));
         }
-        let end_cursor = orders.last().map(|(c, _)| c.clone());
+        let end_cursor = match resume {
+            Some(at) => Some(position(at)?),
+            None => orders.last().map(|(c, _)| c.clone()),
+        };
         Ok(OrderPage {
             orders,
-            has_next_page,
+            has_next_page: resume.is_some(),
             end_cursor,
         })
     }

@@ -35,6 +35,7 @@ macro_rules! persistence_suite {
             a_customers_orders_list_newest_first_and_move_between_status_lists,
             a_vendors_orders_list_newest_first_and_move_between_status_lists,
             list_pages_follow_the_cursor_without_gaps_or_duplicates,
+            lists_of_big_orders_page_completely_across_1_mb_query_pages,
             products_vendor_offers_and_shipping_options_come_in_one_batch,
             a_sku_rename_moves_the_product_and_removes_the_old_key,
             each_offer_keeps_its_own_version_in_the_vendors_offers_item,
@@ -52,6 +53,7 @@ macro_rules! persistence_suite {
             another_tenants_caller_gets_not_found_for_an_order_id,
             the_same_order_id_in_two_tenants_is_two_orders,
             lists_show_only_the_callers_tenant_and_reject_foreign_cursors,
+            forged_truncated_and_foreign_key_cursors_are_invalid_input_and_read_nothing,
             // Conditional failures.
             an_older_snapshot_after_a_newer_one_is_stale_and_changes_nothing,
             a_stale_expected_version_is_a_version_conflict_and_writes_nothing,
@@ -287,6 +289,136 @@ pub async fn list_pages_follow_the_cursor_without_gaps_or_duplicates(w: World) {
     assert!(!all.has_next_page);
     let listed: Vec<OrderId> = all.orders.into_iter().map(|(_, o)| o.id).collect();
     assert_eq!(listed, created);
+}
+
+/// An order of `lines` lines whose product names are `name_len` long: ~1 KB a line at 700,
+/// ~2 KB at 1,700 (a line's documented ceiling), so 30 lines ≈ 30 KB and 50 lines ≈ 95 KB.
+fn big_order(template: &Order, i: usize, lines: usize, name_len: usize) -> Order {
+    let mut order = template.clone();
+    order.id = OrderId::new(&format!("ORD-BIG-{i:03}")).unwrap();
+    order.created_at = t0() + chrono::Duration::minutes(i as i64 + 1);
+    order.updated_at = order.created_at;
+    let line = template.line_items[0].clone();
+    order.line_items = (0..lines)
+        .map(|j| {
+            let mut l = line.clone();
+            l.sku = sku(&format!("BIG-{j:02}"));
+            l.product_name = format!("{j:02} {}", "n".repeat(name_len));
+            l
+        })
+        .collect();
+    order
+}
+
+/// Pages through a list with `first`; checks each page (at most `first` orders, at most
+/// `1 + MAX_QUERIES_PER_PAGE` round trips) and returns the ids in list order plus each page's
+/// (orders, round trips, hasNextPage).
+async fn page_through(
+    w: &World,
+    caller: &oms_application::caller::Caller,
+    side: Role,
+    status: Option<OrderStatus>,
+    first: i64,
+) -> (Vec<OrderId>, Vec<(usize, u64, bool)>) {
+    let budget = 1 + oms_persistence::MAX_QUERIES_PER_PAGE as u64;
+    let mut seen = Vec::new();
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let before = w.rt();
+        let page = ok(w
+            .oms
+            .list_orders(caller, side, status, first, after.clone())
+            .await);
+        let trips = w.since(before);
+        assert!(page.edges.len() <= first as usize, "first is respected");
+        assert!(trips <= budget, "{trips} round trips for one page");
+        pages.push((page.edges.len(), trips, page.has_next_page));
+        seen.extend(page.edges.iter().map(|(_, o)| o.id.clone()));
+        if !page.has_next_page {
+            break;
+        }
+        assert_eq!(
+            page.end_cursor.as_ref(),
+            page.edges.last().map(|(cursor, _)| cursor)
+        );
+        after = page.end_cursor;
+        assert!(pages.len() < 200, "paging does not terminate");
+    }
+    (seen, pages)
+}
+
+/// Orders big enough that a 1 MB Query page holds fewer than `first` of them (DynamoDB stops a
+/// page at 1 MB; SQLite cuts the same way): every list still pages through all of them, each
+/// exactly once and in order, `first` respected. Up to `MAX_QUERIES_PER_PAGE` queries fill a
+/// page; past that the page ends short with `hasNextPage: true`.
+pub async fn lists_of_big_orders_page_completely_across_1_mb_query_pages(w: World) {
+    let c = customer(A, C1);
+    let v = vendor(A, VENDOR);
+    let template = w.checkout(&c, &[("TSHIRT", 1)]).await;
+    // Another customer's order of the same vendor: in the vendor's lists only.
+    w.clock.advance(chrono::Duration::seconds(30));
+    let other = w.checkout(&customer(A, C2), &[("MUG", 1)]).await;
+    let mut created = Vec::new();
+    for i in 0..250 {
+        // Every 5th order ~95 KB, the others ~30 KB: ~44 KB on average, so 101 orders (one page
+        // of 100 and the look-ahead) take more than 4 MB, 51 of them about 2.2 MB.
+        let order = if i % 5 == 2 {
+            big_order(&template, i, 50, 1_700)
+        } else {
+            big_order(&template, i, 30, 700)
+        };
+        ok(w.repo
+            .commit(&tenant(A), OrderCommit::new(order.clone(), None, vec![]))
+            .await);
+        created.push(order.id);
+    }
+    let item = w.item(&keys::order(&tenant(A), &created[2])).await.unwrap();
+    let size = oms_store::limits::item_size(&item);
+    assert!((85_000..100_000).contains(&size), "big order: {size} bytes");
+    let item = w.item(&keys::order(&tenant(A), &created[0])).await.unwrap();
+    let size = oms_store::limits::item_size(&item);
+    assert!((25_000..35_000).contains(&size), "order: {size} bytes");
+
+    created.reverse(); // newest first
+    let mut customers = created.clone();
+    customers.push(template.id.clone());
+    let mut vendors = created.clone();
+    vendors.extend([other.id.clone(), template.id.clone()]);
+    let budget = 1 + oms_persistence::MAX_QUERIES_PER_PAGE as u64;
+
+    // first: 100 (GSI1). No 1 MB page holds 101 of these orders, and 4 MB do not either: every
+    // page but the last reads the query budget and ends short, with a next page.
+    let (seen, pages) = page_through(&w, &c, Role::Customer, None, 100).await;
+    assert_eq!(seen, customers, "customer list, first 100");
+    let (last, rest) = pages.split_last().unwrap();
+    assert!(!last.2);
+    assert!(rest.len() >= 2, "{pages:?}");
+    for (orders, trips, next) in rest {
+        assert!(*next && *trips == budget, "{pages:?}");
+        assert!((40..100).contains(orders), "{pages:?}");
+    }
+
+    // first: 50 (GSI2): 51 orders span 2 to 3 query pages: the list reads on from the store's
+    // last key and every page but the last is full.
+    let (seen, pages) = page_through(&w, &v, Role::Vendor, None, 50).await;
+    assert_eq!(seen, vendors, "vendor list, first 50");
+    let (_, rest) = pages.split_last().unwrap();
+    assert_eq!(rest.len(), 5, "{pages:?}");
+    assert!(rest
+        .iter()
+        .all(|(orders, trips, _)| *orders == 50 && *trips > 2));
+
+    // The status lists (GSI3, GSI4) too, with a page that a single query fills.
+    let draft = Some(OrderStatus::Draft);
+    let (seen, _) = page_through(&w, &c, Role::Customer, draft, 100).await;
+    assert_eq!(seen, customers, "customer DRAFT list");
+    let (seen, pages) = page_through(&w, &v, Role::Vendor, draft, 9).await;
+    assert_eq!(seen, vendors, "vendor DRAFT list, first 9");
+    assert!(
+        pages.iter().all(|(_, trips, _)| *trips == 2),
+        "10 orders fit one query page: {pages:?}"
+    );
 }
 
 /// #6, #8, #9, #10 in one BatchGetItem: products by vendor + SKU, vendor details, offers,
@@ -1299,6 +1431,99 @@ pub async fn lists_show_only_the_callers_tenant_and_reject_foreign_cursors(w: Wo
         )
         .await;
     assert_user_error(r, ErrorCode::InvalidInput, invalid);
+}
+
+/// A cursor that was altered, truncated, signed under another deployment's key or written in
+/// the old unsigned format is INVALID_INPUT on `["after"]`: nothing is queried (the one round
+/// trip is the caller's authorization read) and nothing is shown.
+pub async fn forged_truncated_and_foreign_key_cursors_are_invalid_input_and_read_nothing(w: World) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let c = customer(A, C1);
+    for _ in 0..3 {
+        w.checkout(&c, &[("TSHIRT", 1)]).await;
+        w.clock.advance(chrono::Duration::seconds(1));
+    }
+    let page = ok(w.oms.list_orders(&c, Role::Customer, None, 1, None).await);
+    let cursor = page.end_cursor.unwrap();
+    assert!(
+        !cursor.contains(A) && !cursor.contains(C1),
+        "opaque: {cursor}"
+    );
+    let raw = b64.decode(&cursor).unwrap();
+
+    // Another deployment (same table, its own secret) lists the same orders with cursors of its
+    // own: neither deployment accepts the other's.
+    let elsewhere = oms_persistence::Repository::new(
+        w.store.clone() as std::sync::Arc<dyn oms_store::ItemStore>
+    )
+    .with_cursor_key(oms_persistence::cursor::CursorKey::from_secret(
+        b"another deployment",
+    ));
+    let query = OrderQuery {
+        owner: OrderOwner::Customer(customer_id(C1)),
+        status: None,
+        first: 1,
+        after: None,
+    };
+    let foreign = ok(elsewhere.list_orders(&tenant(A), &query).await)
+        .end_cursor
+        .unwrap();
+    assert_ne!(foreign, cursor);
+    let mine_there = elsewhere
+        .list_orders(
+            &tenant(A),
+            &OrderQuery {
+                after: Some(cursor.clone()),
+                ..query.clone()
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            mine_there,
+            Err(oms_application::ports::ListError::InvalidCursor)
+        ),
+        "{mine_there:?}"
+    );
+
+    let mut flipped = raw.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x20;
+    let mut retagged = raw.clone();
+    let last = retagged.len() - 1;
+    retagged[last] ^= 0x01;
+    let v1 = b64.encode(format!(
+        r#"{{"v":1,"q":"{A}|C:{C1}|","k":[["pk","T#{A}#ORDER#X"],["sk","ORDER"],["gsi1pk","T#{A}#CUST#{C1}"],["gsi1sk","9999"]]}}"#
+    ));
+    let cases = [
+        ("another deployment's key", foreign),
+        ("a byte of the position altered", b64.encode(&flipped)),
+        ("a byte of the tag altered", b64.encode(&retagged)),
+        ("truncated", cursor[..cursor.len() - 6].to_string()),
+        ("tag cut off", b64.encode(&raw[..raw.len() - 32])),
+        ("extended", format!("{cursor}AAAA")),
+        ("the unsigned version-1 format", v1),
+        ("not base64", "~~~~".to_string()),
+        ("empty", String::new()),
+        ("huge", "A".repeat(100_000)),
+    ];
+    for (why, bad) in cases {
+        let before = w.rt();
+        let r = w
+            .oms
+            .list_orders(&c, Role::Customer, None, 10, Some(bad))
+            .await;
+        assert_eq!(w.since(before), 1, "{why}: only the authorization read");
+        assert_user_error(r, ErrorCode::InvalidInput, Some(&["after"][..]));
+    }
+    // The genuine cursor still works.
+    let next = ok(w
+        .oms
+        .list_orders(&c, Role::Customer, None, 10, Some(cursor))
+        .await);
+    assert_eq!(next.edges.len(), 2);
+    assert!(!next.has_next_page);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,16 +4,27 @@
 //!   (`__schema`, `__type`) counts as one level: GraphiQL's introspection query nests `ofType`
 //!   deeper than any data query needs. Inside introspection, lists may nest at most
 //!   [`MAX_INTROSPECTION_LIST_NESTING`] levels (`types { fields { args } }`), which bounds its work.
-//! - **Cost** (Shopify-like): a field returning an object costs 1 plus its selection; a scalar or
-//!   enum field costs 0; a connection field (one with a `first` argument, i.e. `listOrders`) costs
-//!   1 + page size × its selection (page size = `first`, its default 20 when omitted or null; a
-//!   `first` outside 1..=MAX_PAGE_SIZE costs like 1, because the use case refuses it before reading
-//!   anything).
+//! - **Cost**: what the query makes the server read and render (docs/graphql.md §4):
+//!   - a scalar or enum field costs 0; a field returning an object (or a list of objects) costs 1
+//!     plus its selection;
+//!   - a connection field (one with a `first` argument, i.e. `listOrders`) costs, each time it
+//!     runs, 1 (the call) + [`NODE_COST`] × `first` (each node's stored item read and its edge)
+//!     + its selection, where the nodes' selection is counted **once, not per node**: a node's
+//!     fields are projections of the one item already read, and fields selected under their own
+//!     name merge, so a node's shape is bounded by the schema;
+//!   - but a field selected under an **alias** (response key ≠ field name) repeats output, so
+//!     inside the nodes it is charged (with its whole selection) for every node, × `first`;
+//!   - page size = `first`, its default 20 when omitted or null; a `first` outside
+//!     1..=MAX_PAGE_SIZE reads and renders nothing (the use case refuses it first): 0 nodes.
+//!
+//!   Outside connections this is the plain sum (every object field 1 plus its selection).
 //! - Over either limit: a top-level error with `extensions.code = "QUERY_TOO_COMPLEX"`. Other
 //!   errors of these stages get `GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED`.
 //! - An accepted query reports `extensions.cost = {complexity, depth, maxComplexity, maxDepth}`.
 //!
 //! Each fragment is measured once (memoised), so fragment fan-out cannot make this exponential.
+//! A field selected twice under its own name (e.g. in two fragments) is counted twice: the
+//! measure may overcharge a query, never undercharge it.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -35,6 +46,11 @@ use oms_application::usecases::MAX_PAGE_SIZE;
 
 use crate::error::{GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX};
 use crate::resolvers::queries::DEFAULT_PAGE_SIZE;
+
+/// What each node of a connection costs however much of it is selected: its stored item is read
+/// and its edge rendered. 2 is what the thinnest node (`edges { node { id } }`) cost when every
+/// object was charged per node, so the number of nodes one query may read (about 500) is unchanged.
+pub const NODE_COST: usize = 2;
 
 /// How deeply lists may nest inside `__schema` / `__type` (GraphiQL needs `types → fields → args`).
 pub const MAX_INTROSPECTION_LIST_NESTING: usize = 3;
@@ -159,7 +175,7 @@ impl Extension for LimitsExtension {
     }
 }
 
-/// What a selection (set) amounts to.
+/// What a query amounts to (the costliest / deepest operation of the document).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Measure {
     /// Field nesting outside introspection (an introspection field counts 1).
@@ -172,15 +188,33 @@ pub(crate) struct Measure {
     pub introspection: bool,
 }
 
-impl Measure {
+/// What a selection (set) amounts to when it is rendered `n` times: cost `once + n × each`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Part {
+    depth: usize,
+    introspection_lists: usize,
+    /// Charged once however often the selection is rendered (fields under their own name).
+    once: usize,
+    /// Charged every time it is rendered (aliased copies, and connections, which read).
+    each: usize,
+    introspection: bool,
+}
+
+impl Part {
     /// Siblings: deepest of each, costs add up.
-    fn merge(self, other: Measure) -> Measure {
-        Measure {
+    fn merge(self, other: Part) -> Part {
+        Part {
             depth: self.depth.max(other.depth),
             introspection_lists: self.introspection_lists.max(other.introspection_lists),
-            cost: self.cost.saturating_add(other.cost),
+            once: self.once.saturating_add(other.once),
+            each: self.each.saturating_add(other.each),
             introspection: self.introspection || other.introspection,
         }
+    }
+
+    /// The cost when rendered `n` times.
+    fn cost(&self, n: usize) -> usize {
+        self.once.saturating_add(n.saturating_mul(self.each))
     }
 }
 
@@ -193,8 +227,8 @@ struct Walker<'a> {
     doc: &'a ExecutableDocument,
     variables: &'a Variables,
     operations: Vec<&'a OperationDefinition>,
-    /// (fragment, inside introspection) → its measure.
-    memo: HashMap<(&'a str, bool), Measure>,
+    /// (fragment, inside introspection, page size of the connection it is spread in) → its part.
+    memo: HashMap<(&'a str, bool, Option<usize>), Part>,
     visiting: Vec<&'a str>,
 }
 
@@ -223,11 +257,11 @@ pub(crate) fn measure(
             OperationType::Mutation => registry.mutation_type.as_deref(),
             OperationType::Subscription => registry.subscription_type.as_deref(),
         };
-        let m = walker.set(&op.selection_set.node, root, false);
+        let m = walker.set(&op.selection_set.node, root, false, None);
         worst = Measure {
             depth: worst.depth.max(m.depth),
             introspection_lists: worst.introspection_lists.max(m.introspection_lists),
-            cost: worst.cost.max(m.cost),
+            cost: worst.cost.max(m.cost(1)),
             introspection: worst.introspection || m.introspection,
         };
     }
@@ -239,16 +273,19 @@ impl<'a> Walker<'a> {
         self.registry.types.get(parent?)?.field_by_name(name)
     }
 
+    /// `page`: set when this is the selection of a connection with that page size (its list
+    /// fields, `edges`, render once per node).
     fn set(
         &mut self,
         set: &'a SelectionSet,
         parent: Option<&'a str>,
         in_introspection: bool,
-    ) -> Measure {
-        let mut total = Measure::default();
+        page: Option<usize>,
+    ) -> Part {
+        let mut total = Part::default();
         for item in &set.items {
             let m = match &item.node {
-                Selection::Field(field) => self.field(&field.node, parent, in_introspection),
+                Selection::Field(field) => self.field(&field.node, parent, in_introspection, page),
                 Selection::InlineFragment(fragment) => {
                     let on = fragment
                         .node
@@ -256,27 +293,34 @@ impl<'a> Walker<'a> {
                         .as_ref()
                         .map(|t| t.node.on.node.as_str())
                         .or(parent);
-                    self.set(&fragment.node.selection_set.node, on, in_introspection)
+                    self.set(
+                        &fragment.node.selection_set.node,
+                        on,
+                        in_introspection,
+                        page,
+                    )
                 }
-                Selection::FragmentSpread(spread) => {
-                    self.fragment(spread.node.fragment_name.node.as_str(), in_introspection)
-                }
+                Selection::FragmentSpread(spread) => self.fragment(
+                    spread.node.fragment_name.node.as_str(),
+                    in_introspection,
+                    page,
+                ),
             };
             total = total.merge(m);
         }
         total
     }
 
-    fn fragment(&mut self, name: &str, in_introspection: bool) -> Measure {
+    fn fragment(&mut self, name: &str, in_introspection: bool, page: Option<usize>) -> Part {
         let Some((key, fragment)) = self.doc.fragments.get_key_value(name) else {
-            return Measure::default(); // validation reports the unknown fragment
+            return Part::default(); // validation reports the unknown fragment
         };
         let key = key.as_str();
-        if let Some(m) = self.memo.get(&(key, in_introspection)) {
+        if let Some(m) = self.memo.get(&(key, in_introspection, page)) {
             return *m;
         }
         if self.visiting.contains(&key) {
-            return Measure::default(); // a cycle: validation rejects it
+            return Part::default(); // a cycle: validation rejects it
         }
         self.visiting.push(key);
         let on = fragment.node.type_condition.node.on.node.as_str();
@@ -284,18 +328,21 @@ impl<'a> Walker<'a> {
             &fragment.node.selection_set.node,
             Some(on),
             in_introspection,
+            page,
         );
         self.visiting.pop();
-        self.memo.insert((key, in_introspection), m);
+        self.memo.insert((key, in_introspection, page), m);
         m
     }
 
+    /// `page`: the page size when `field` is selected directly on a connection.
     fn field(
         &mut self,
         field: &'a Field,
         parent: Option<&'a str>,
         in_introspection: bool,
-    ) -> Measure {
+        page: Option<usize>,
+    ) -> Part {
         let name = field.name.node.as_str();
         let meta = self.meta_field(parent, name);
         let child_type = meta.map(|f| MetaTypeName::concrete_typename(&f.ty));
@@ -305,16 +352,38 @@ impl<'a> Walker<'a> {
         let is_list = meta.is_some_and(|f| f.ty.contains('['));
         let entering = !in_introspection && is_introspection(name);
         let inside = in_introspection || entering;
-        let children = self.set(&field.selection_set.node, child_type, inside);
-
-        let cost = if is_leaf {
-            0
-        } else if meta.is_some_and(|f| f.args.contains_key("first")) {
-            self.page_size(field)
-                .saturating_mul(children.cost)
+        // A connection: how many nodes it reads and renders.
+        let nodes = meta
+            .is_some_and(|f| f.args.contains_key("first"))
+            .then(|| self.page_size(field));
+        let children = self.set(&field.selection_set.node, child_type, inside, nodes);
+        // How often the selection renders per rendering of this field: once per node for the
+        // list (`edges`) of a connection, else once.
+        let per = match page {
+            Some(n) if is_list => n,
+            _ => 1,
+        };
+        let aliased = field
+            .alias
+            .as_ref()
+            .is_some_and(|a| a.node.as_str() != name);
+        let (once, each) = if is_leaf {
+            (0, 0)
+        } else if let Some(n) = nodes {
+            // Every time it runs: the call, each node's read and edge, the selection.
+            let run = n
+                .saturating_mul(NODE_COST)
                 .saturating_add(1)
+                .saturating_add(children.cost(1));
+            (0, run)
+        } else if aliased {
+            // A copy that shares nothing: its whole selection, every time it renders.
+            (0, per.saturating_mul(children.cost(1)).saturating_add(1))
         } else {
-            children.cost.saturating_add(1)
+            (
+                children.once.saturating_add(1),
+                per.saturating_mul(children.each),
+            )
         };
         let (depth, introspection_lists) = if entering {
             (1, children.introspection_lists)
@@ -323,10 +392,11 @@ impl<'a> Walker<'a> {
         } else {
             (1 + children.depth, children.introspection_lists)
         };
-        Measure {
+        Part {
             depth,
             introspection_lists,
-            cost,
+            once,
+            each,
             introspection: entering || children.introspection,
         }
     }
@@ -349,10 +419,10 @@ impl<'a> Walker<'a> {
         };
         let first = value.unwrap_or(DEFAULT_PAGE_SIZE);
         if (1..=MAX_PAGE_SIZE).contains(&first) {
-            usize::try_from(first).unwrap_or(1)
+            usize::try_from(first).unwrap_or(0)
         } else {
             // Refused by the use case (INVALID_INPUT) before anything is read.
-            1
+            0
         }
     }
 
@@ -477,25 +547,30 @@ mod tests {
     }
 
     #[test]
-    fn connections_cost_by_first() {
+    fn connections_cost_the_call_one_read_per_node_and_their_selection_once() {
         let q = "query($first: Int = 5) { listOrders(as: CUSTOMER, first: $first) { edges { node { id total { amount } } } } }";
         let r = registry();
-        // 1 + first × (edges 1 + node 1 + total 1)
-        assert_eq!(measure_with(&r, q, json!({})).cost, 16);
-        assert_eq!(measure_with(&r, q, json!({ "first": 50 })).cost, 151);
+        // 1 + 2 × first + (edges 1 + node 1 + total 1)
+        assert_eq!(measure_with(&r, q, json!({})).cost, 14);
+        assert_eq!(measure_with(&r, q, json!({ "first": 50 })).cost, 104);
         assert_eq!(
             cost("{ listOrders(as: CUSTOMER) { edges { node { id } } } }"),
-            41
+            43
         );
         assert_eq!(
             cost("{ listOrders(as: CUSTOMER, first: null) { edges { node { id } } } }"),
-            41
+            43
         );
         assert_eq!(
             cost("{ listOrders(as: CUSTOMER, first: 100) { edges { node { id } } } }"),
-            201
+            203
         );
-        // Outside 1..=MAX_PAGE_SIZE the use case refuses it before reading: charged as one.
+        // More fields of the node are projections of the same item: counted once, not per node.
+        assert_eq!(
+            cost("{ listOrders(as: CUSTOMER, first: 100) { edges { node { id total { amount } subtotal { amount } lineItems { sku unitPrice { amount } } } } pageInfo { hasNextPage } } }"),
+            1 + 200 + (1 + 1 + 1 + 1 + 2 + 1)
+        );
+        // Outside 1..=MAX_PAGE_SIZE the use case refuses it before reading: no node.
         assert_eq!(
             cost("{ listOrders(as: CUSTOMER, first: 500) { edges { node { id } } } }"),
             3
@@ -503,6 +578,42 @@ mod tests {
         assert_eq!(
             cost("{ listOrders(as: CUSTOMER, first: 0) { edges { node { id } } } }"),
             3
+        );
+    }
+
+    #[test]
+    fn aliases_repeat_output_so_inside_nodes_they_are_charged_per_node() {
+        // The call, 10 nodes, edges + node.
+        let base = 1 + 2 * 10 + 2;
+        // Two aliased copies of `total` in every node: (1 + 0) × 10 each.
+        assert_eq!(
+            cost("{ listOrders(as: CUSTOMER, first: 10) { edges { node { id a: total { amount } b: total { amount } } } } }"),
+            base + 2 * 10
+        );
+        // An alias equal to the field's name is no copy.
+        assert_eq!(
+            cost("{ listOrders(as: CUSTOMER, first: 10) { edges { node { id total: total { amount } } } } }"),
+            base + 1
+        );
+        // A copy of `edges` renders every node again, shape included.
+        assert_eq!(
+            cost("{ listOrders(as: CUSTOMER, first: 10) { edges { node { id } } again: edges { node { id total { amount } } } } }"),
+            base + (1 + 10 * 2)
+        );
+        // A copy of `pageInfo` is one object.
+        assert_eq!(
+            cost("{ listOrders(as: CUSTOMER, first: 10) { edges { node { id } } pageInfo { hasNextPage } p: pageInfo { endCursor } } }"),
+            base + 2
+        );
+        // Copies nested in copies multiply; fragments are charged where they are spread.
+        assert_eq!(
+            cost("{ listOrders(as: CUSTOMER, first: 10) { edges { node { ...L } } } } fragment L on Order { x: lineItems { y: unitPrice { amount } z: lineTotal { amount } } }"),
+            base + 10 * (1 + 2)
+        );
+        // Whole connections under aliases each read: the plain sum.
+        assert_eq!(
+            cost("{ a: listOrders(as: CUSTOMER, first: 10) { edges { node { id } } } b: listOrders(as: VENDOR, first: 10) { edges { node { id } } } }"),
+            2 * base
         );
     }
 }

@@ -24,8 +24,8 @@ pub struct SchemaOptions {
     pub introspection: bool,
     /// Deepest field nesting accepted (introspection fields count as one level).
     pub max_depth: usize,
-    /// Highest query cost accepted: objects 1, scalars 0, `listOrders` 1 + first × its selection
-    /// (docs/graphql.md).
+    /// Highest query cost accepted: objects 1, scalars 0, `listOrders` 1 + 2 × first + its
+    /// selection once, aliased copies inside its nodes × first (docs/graphql.md §4).
     pub max_complexity: usize,
 }
 

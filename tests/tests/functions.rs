@@ -10,12 +10,14 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
+use oms_application::metrics::Metric;
 use oms_application::ports::{CatalogRequest, Clock, ManualClock, Store};
 use oms_auth::AuthConfig;
 use oms_domain::auth::Role;
 use oms_domain::ids::{CustomerId, Sku, TenantId, VendorId};
 use oms_e2e::*;
 use oms_graphql::Group;
+use oms_runtime::http::HttpFunction;
 use oms_runtime::Settings;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -76,6 +78,11 @@ async fn aws() -> Aws {
 
 impl Aws {
     async fn graphql_function(&self, group: Group) -> Router {
+        self.graphql_lambda(group).await.router
+    }
+
+    /// The function as its Lambda entry point runs it: the router and its metrics.
+    async fn graphql_lambda(&self, group: Group) -> HttpFunction {
         oms_runtime::http::graphql_function(
             &self.settings,
             group,
@@ -87,6 +94,10 @@ impl Aws {
     }
 
     async fn webhook_function(&self) -> Router {
+        self.webhook_lambda().await.router
+    }
+
+    async fn webhook_lambda(&self) -> HttpFunction {
         oms_runtime::http::webhook_function(&self.settings, &self.config, self.clock.clone())
             .unwrap_or_else(|e| panic!("compose webhooks: {e}"))
     }
@@ -188,6 +199,53 @@ async fn invoke(router: &Router, event: &Value) -> (u16, Value) {
         .to_bytes();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (status, body)
+}
+
+/// One Lambda invocation of an HTTP function, as `lambda::run_*` performs it: the status, the
+/// body and the metrics line (EMF) it writes.
+async fn invoke_lambda(function: &HttpFunction, event: &Value) -> (u16, Value, Value) {
+    let request = lambda_http::request::from_str(&event.to_string())
+        .unwrap_or_else(|e| panic!("not an HTTP Lambda event: {e}"));
+    let (response, line) = function.invoke(request).await;
+    assert!(!line.contains('\n'), "one line per invocation: {line}");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("body: {e}"))
+        .to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let metrics = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    (status, body, metrics)
+}
+
+/// The metric names an EMF line declares, with their values.
+fn declared(line: &Value) -> Vec<(String, u64)> {
+    let definitions = line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    definitions
+        .iter()
+        .map(|d| {
+            let name = d["Name"].as_str().unwrap_or_default().to_owned();
+            assert_eq!(d["Unit"], "Count", "{name}");
+            let value = line[&name]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{name} has no value in {line}"));
+            (name, value)
+        })
+        .collect()
+}
+
+/// The metrics of a line that are not zero.
+fn counted(line: &Value) -> Vec<(String, u64)> {
+    declared(line).into_iter().filter(|(_, n)| *n > 0).collect()
+}
+
+fn pair(name: &str, n: u64) -> (String, u64) {
+    (name.to_owned(), n)
 }
 
 fn with_header(mut event: Value, name: &str, value: &str) -> Value {
@@ -323,6 +381,151 @@ async fn a_signed_webhook_sample_is_queued_and_the_updater_applies_it() {
 }
 
 #[tokio::test]
+async fn each_webhook_invocation_writes_one_metrics_line_counting_its_outcome() {
+    let aws = aws().await;
+    let webhooks = aws.webhook_lambda().await;
+    let event = sample("webhook-vendor-products.json");
+    let raw = event["body"].as_str().unwrap_or_default().to_owned();
+    let now = aws.clock.now_unix();
+    let signed = |secret: &str, at: i64| {
+        let signature = oms_sync::signature::oms::sign(secret, at, raw.as_bytes());
+        with_header(event.clone(), "oms-signature", &signature)
+    };
+
+    // Signed with a secret the tenant does not have.
+    let (status, _, line) = invoke_lambda(&webhooks, &signed("not-the-demo-secret", now)).await;
+    assert_eq!(status, 401);
+    assert_eq!(line["Function"], "webhooks");
+    assert_eq!(line["Tenant"], TENANT, "a property of the line");
+    assert_eq!(
+        line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["Function"]]),
+        "no tenant dimension"
+    );
+    assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Namespace"], "OMS");
+    assert_eq!(
+        line["_aws"]["Timestamp"].as_i64(),
+        Some(aws.clock.now().timestamp_millis())
+    );
+    assert_eq!(counted(&line), [pair("WebhookRejectedBadSignature", 1)]);
+    // Every webhook outcome is declared on every line, zeros included.
+    assert_eq!(declared(&line).len(), 11, "{line}");
+
+    // The right secret, signed 301 s ago: stale. Then no signature at all, an unknown kind and
+    // an unknown tenant. Each line counts only its own invocation.
+    let (status, _, line) = invoke_lambda(&webhooks, &signed(WEBHOOK_SECRET, now - 301)).await;
+    assert_eq!(status, 401);
+    assert_eq!(counted(&line), [pair("WebhookRejectedStaleTimestamp", 1)]);
+    let (status, _, line) = invoke_lambda(&webhooks, &event).await;
+    assert_eq!(status, 401);
+    assert_eq!(counted(&line), [pair("WebhookRejectedMissingSignature", 1)]);
+    let elsewhere = with_body(event.clone(), "/webhooks/demo/vendor-teapots", &json!({}));
+    let (status, _, line) = invoke_lambda(&webhooks, &elsewhere).await;
+    assert_eq!(status, 404);
+    assert_eq!(counted(&line), [pair("WebhookRejectedUnknownKind", 1)]);
+    assert!(line.get("Tenant").is_none(), "no tenant was established");
+    let nobody = with_body(
+        event.clone(),
+        "/webhooks/nobody/vendor-products",
+        &json!({}),
+    );
+    let (status, _, line) = invoke_lambda(&webhooks, &nobody).await;
+    assert_eq!(status, 404);
+    assert_eq!(counted(&line), [pair("WebhookRejectedUnknownTenant", 1)]);
+
+    // Accepted, then the same event again: a duplicate.
+    let (status, _, line) = invoke_lambda(&webhooks, &signed(WEBHOOK_SECRET, now)).await;
+    assert_eq!(status, 202);
+    assert_eq!(counted(&line), [pair("WebhooksAccepted", 1)]);
+    let (status, _, line) = invoke_lambda(&webhooks, &signed(WEBHOOK_SECRET, now)).await;
+    assert_eq!(status, 200);
+    assert_eq!(counted(&line), [pair("WebhookDuplicates", 1)]);
+}
+
+#[tokio::test]
+async fn orders_placed_confirmed_and_cancelled_are_counted_once_never_for_a_replay() {
+    let aws = aws().await;
+    let checkout = aws.graphql_lambda(Group::Checkout).await;
+    let customer = format!("Bearer {}", aws.token(CUSTOMER, &[Role::Customer], None));
+    let run = |query: String| {
+        with_body(
+            sample_with(&customer),
+            "/graphql/checkout",
+            &json!({ "query": query }),
+        )
+    };
+    let mutate = |query: String| {
+        let event = run(query);
+        let checkout = &checkout;
+        async move {
+            let (status, body, line) = invoke_lambda(checkout, &event).await;
+            assert_eq!(status, 200);
+            assert!(body["errors"].is_null(), "{body}");
+            assert_eq!(line["Function"], "graphql-checkout");
+            assert_eq!(declared(&line).len(), 3, "{line}");
+            (body, line)
+        }
+    };
+
+    // The sample checkout: a DRAFT, nothing placed.
+    let (status, body, line) = invoke_lambda(&checkout, &sample_with(&customer)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["checkoutItems"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    assert_eq!(counted(&line), [], "a checkout places nothing");
+    assert_eq!(line["Tenant"], TENANT);
+    let id = body["data"]["checkoutItems"]["order"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    mutate(format!("mutation {{ selectShippingOption(input: {{orderId: \"{id}\", method: STANDARD}}) {{ userErrors {{ code }} }} }}")).await;
+
+    let place = format!("mutation {{ placeOrder(input: {{orderId: \"{id}\", idempotencyKey: \"place-1\"}}) {{ order {{ status }} userErrors {{ code }} }} }}");
+    let (body, line) = mutate(place.clone()).await;
+    assert_eq!(
+        body["data"]["placeOrder"]["order"]["status"], "PENDING",
+        "{body}"
+    );
+    assert_eq!(counted(&line), [pair("OrdersPlaced", 1)]);
+    // The retried request replays the first answer: not another order placed.
+    let (body, line) = mutate(place).await;
+    assert_eq!(
+        body["data"]["placeOrder"]["order"]["status"], "PENDING",
+        "{body}"
+    );
+    assert_eq!(counted(&line), []);
+
+    let confirm = format!("mutation {{ confirmOrder(input: {{orderId: \"{id}\", paymentMethod: CASH_ON_DELIVERY}}) {{ order {{ status }} userErrors {{ code }} }} }}");
+    let (body, line) = mutate(confirm.clone()).await;
+    assert_eq!(
+        body["data"]["confirmOrder"]["order"]["status"], "CONFIRMED",
+        "{body}"
+    );
+    assert_eq!(counted(&line), [pair("OrdersConfirmed", 1)]);
+    let (_, line) = mutate(confirm).await;
+    assert_eq!(counted(&line), [], "confirming again with the same payment");
+
+    let cancel = format!("mutation {{ cancelOrder(input: {{orderId: \"{id}\", reason: \"changed my mind\"}}) {{ order {{ status }} userErrors {{ code }} }} }}");
+    let (body, line) = mutate(cancel.clone()).await;
+    assert_eq!(
+        body["data"]["cancelOrder"]["order"]["status"], "CANCELLED",
+        "{body}"
+    );
+    assert_eq!(counted(&line), [pair("OrdersCancelled", 1)]);
+    // Refused (already cancelled): a user error, nothing counted.
+    let (body, line) = mutate(cancel).await;
+    assert_ne!(
+        body["data"]["cancelOrder"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    assert_eq!(counted(&line), []);
+}
+
+#[tokio::test]
 async fn the_legacy_sender_sample_is_accepted_for_a_legacy_tenant() {
     let aws = aws().await;
     let mut config = aws
@@ -376,6 +579,51 @@ async fn the_updater_sample_batch_applies_in_order_and_reports_only_the_poison_m
         .await
         .unwrap_or_else(|| panic!("gone"));
     assert_eq!(again, cap);
+}
+
+#[tokio::test]
+async fn the_updater_counts_a_failure_on_its_last_receive_as_dead_lettered() {
+    let aws = aws().await;
+    let deps = oms_runtime::updater(&aws.settings, aws.clock.clone())
+        .await
+        .unwrap_or_else(|e| panic!("compose sync-updater: {e}"));
+    let event: aws_lambda_events::sqs::SqsEvent =
+        serde_json::from_value(sample("sqs-sync-batch.json")).unwrap_or_else(|e| panic!("{e}"));
+    let names = |metrics: Vec<(Metric, u64)>| -> Vec<(&'static str, u64)> {
+        metrics.iter().map(|(m, n)| (m.name(), *n)).collect()
+    };
+    // The sample's records are on their first receive; with maxReceiveCount 1 that is the last.
+    let (response, metrics) =
+        oms_runtime::lambda::updater_batch(&deps, Some(1), event.clone()).await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(
+        names(metrics),
+        [
+            ("SnapshotsApplied", 2),
+            ("StaleEvents", 0),
+            ("PoisonMessages", 1),
+            ("RecordsRetried", 1),
+            ("MessagesDeadLettered", 1),
+        ]
+    );
+    // Redelivered with receives to spare: the same poison message, retried, not dead-lettered;
+    // the applied ones are now stale.
+    let (_, metrics) = oms_runtime::lambda::updater_batch(&deps, Some(5), event.clone()).await;
+    assert_eq!(
+        names(metrics),
+        [
+            ("SnapshotsApplied", 0),
+            ("StaleEvents", 2),
+            ("PoisonMessages", 1),
+            ("RecordsRetried", 1),
+            ("MessagesDeadLettered", 0),
+        ]
+    );
+    // Without OMS_MAX_RECEIVE_COUNT the function cannot tell, and does not report it.
+    let (_, metrics) = oms_runtime::lambda::updater_batch(&deps, None, event).await;
+    assert!(names(metrics)
+        .iter()
+        .all(|(n, _)| *n != "MessagesDeadLettered"));
 }
 
 #[tokio::test]
@@ -769,17 +1017,35 @@ async fn the_sender_signs_each_event_retries_refusals_and_dead_letters_what_keep
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    for _ in 0..2 {
+    // So far (batches sent without the entry point): one refusal, three deliveries; the two
+    // records skipped behind the refusal were not attempted and count nowhere.
+    let so_far = sender.metrics.take();
+    assert_eq!(
+        (
+            so_far.get(Metric::EventsDelivered),
+            so_far.get(Metric::EventDeliveryFailures)
+        ),
+        (3, 1)
+    );
+    // The function's metrics say which failure was the last: the second receive of a queue
+    // whose maxReceiveCount is 2 (OMS_MAX_RECEIVE_COUNT).
+    for dead_lettered in [0, 1] {
         receiver.refuse_next(500);
         let messages = receive_all(&aws, &events_url).await;
         assert_eq!(messages.len(), 1);
         let event = oms_queue::lambda_event(&messages, &events_arn, "us-east-1");
+        let (response, metrics) = oms_runtime::lambda::sender_batch(&sender, Some(2), event).await;
+        assert_eq!(response.batch_item_failures.len(), 1);
+        let metrics: Vec<(&str, u64)> = metrics.iter().map(|(m, n)| (m.name(), *n)).collect();
         assert_eq!(
-            oms_outbound::send_batch(&sender, event)
-                .await
-                .batch_item_failures
-                .len(),
-            1
+            metrics,
+            [
+                ("RecordsRetried", 1),
+                ("MessagesDeadLettered", dead_lettered),
+                ("EventsDelivered", 0),
+                ("EventDeliveryFailures", 1),
+                ("EventsNotSubscribed", 0),
+            ]
         );
         make_visible(&aws, &events_url, &messages).await;
     }

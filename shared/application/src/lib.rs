@@ -2,6 +2,7 @@
 
 pub mod caller;
 pub mod error;
+pub mod metrics;
 pub mod outbound;
 pub mod ports;
 pub mod records;

@@ -16,5 +16,5 @@ pub mod sender;
 pub mod stream;
 
 pub use relay::{relay, RelayDeps, RelayReport};
-pub use sender::{send_batch, EventDelivery, SenderDeps};
+pub use sender::{send_batch, EventDelivery, SenderDeps, Sent};
 pub use stream::{StreamBatchResponse, StreamEvent};

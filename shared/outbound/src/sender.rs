@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use bytes::Bytes;
+use oms_application::metrics::{Metric, Metrics};
 use oms_application::ports::{Clock, Store};
 use oms_domain::ids::TenantId;
 use oms_queue::{process_batch, RecordError};
@@ -25,23 +26,40 @@ pub struct SenderDeps {
     pub store: Arc<dyn Store>,
     pub delivery: Arc<dyn EventDelivery>,
     pub clock: Arc<dyn Clock>,
+    /// EventsDelivered, EventDeliveryFailures, EventsNotSubscribed, counted per attempted event.
+    pub metrics: Arc<Metrics>,
 }
 
-/// Sends one SQS batch of outbound events; failures are reported per record.
+/// What became of one event that did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// The tenant's events URL answered 2xx.
+    Delivered,
+    /// The tenant has no events URL: nothing to deliver, nothing to retry.
+    NotSubscribed,
+}
+
+/// Sends one SQS batch of outbound events; failures are reported per record. Each event sent
+/// counts once in `deps.metrics` (records skipped behind a failed one of their order are not
+/// attempted and count nowhere).
 pub async fn send_batch(deps: &SenderDeps, event: SqsEvent) -> SqsBatchResponse {
     process_batch(event, |message| async move {
-        send_one(deps, &message.tenant, &message.body)
-            .await
-            .map_err(|e| {
-                tracing::warn!(
-                    tenant = %message.tenant,
-                    message_id = %message.message_id,
-                    receive_count = message.receive_count,
-                    error = %e,
-                    "outbound event not delivered; the queue retries it"
-                );
-                e
-            })
+        let result = send_one(deps, &message.tenant, &message.body).await;
+        deps.metrics.incr(match &result {
+            Ok(Sent::Delivered) => Metric::EventsDelivered,
+            Ok(Sent::NotSubscribed) => Metric::EventsNotSubscribed,
+            Err(_) => Metric::EventDeliveryFailures,
+        });
+        result.map(|_| ()).map_err(|e| {
+            tracing::warn!(
+                tenant = %message.tenant,
+                message_id = %message.message_id,
+                receive_count = message.receive_count,
+                error = %e,
+                "outbound event not delivered; the queue retries it"
+            );
+            e
+        })
     })
     .await
 }
@@ -51,7 +69,11 @@ pub async fn send_batch(deps: &SenderDeps, event: SqsEvent) -> SqsBatchResponse 
 /// # Errors
 /// The body names another tenant, the tenant's configuration cannot be read, the URL refuses or
 /// cannot be reached.
-pub async fn send_one(deps: &SenderDeps, tenant: &TenantId, body: &str) -> Result<(), RecordError> {
+pub async fn send_one(
+    deps: &SenderDeps,
+    tenant: &TenantId,
+    body: &str,
+) -> Result<Sent, RecordError> {
     let event: Value =
         serde_json::from_str(body).map_err(|_| RecordError::new("the queued event is not JSON"))?;
     // Isolation: an event is delivered only to its own tenant's URL.
@@ -68,7 +90,7 @@ pub async fn send_one(deps: &SenderDeps, tenant: &TenantId, body: &str) -> Resul
     let Some((url, secret)) = config.and_then(|c| c.events_url.zip(c.events_secret)) else {
         // Not subscribed: nothing to deliver (and nothing to retry).
         tracing::info!(tenant = %tenant, "no events URL configured: outbound event dropped");
-        return Ok(());
+        return Ok(Sent::NotSubscribed);
     };
     let signature = oms_sync::signature::oms::sign(&secret, deps.clock.now_unix(), body.as_bytes());
     match deps
@@ -78,7 +100,7 @@ pub async fn send_one(deps: &SenderDeps, tenant: &TenantId, body: &str) -> Resul
     {
         Ok(status) if (200..300).contains(&status) => {
             tracing::info!(tenant = %tenant, status, "outbound event delivered");
-            Ok(())
+            Ok(Sent::Delivered)
         }
         Ok(status) => Err(RecordError::new(format!(
             "the events URL answered {status}"

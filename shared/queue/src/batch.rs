@@ -120,6 +120,46 @@ where
     response
 }
 
+/// The records of an event that are on their last receive: SQS moves such a record to the
+/// dead-letter queue instead of redelivering it if it fails now. Taken from the event before it
+/// is processed, then compared with the response ([`LastReceives::dead_lettered`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LastReceives(HashSet<String>);
+
+impl LastReceives {
+    /// The message ids whose `ApproximateReceiveCount` has reached `max_receive_count` (the
+    /// source queue's redrive `maxReceiveCount`).
+    pub fn of(event: &SqsEvent, max_receive_count: u32) -> Self {
+        LastReceives(
+            event
+                .records
+                .iter()
+                .filter(|r| receive_count(r) >= max_receive_count)
+                .filter_map(|r| message_id(r).map(str::to_owned))
+                .collect(),
+        )
+    }
+
+    /// How many of the records `response` reports failed were on their last receive: the
+    /// messages SQS dead-letters after this invocation.
+    pub fn dead_lettered(&self, response: &SqsBatchResponse) -> u64 {
+        response
+            .batch_item_failures
+            .iter()
+            .filter(|f| self.0.contains(&f.item_identifier))
+            .count() as u64
+    }
+}
+
+fn receive_count(record: &SqsMessage) -> u32 {
+    record
+        .attributes
+        .get(APPROXIMATE_RECEIVE_COUNT)
+        .and_then(|c| c.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
 fn message_id(record: &SqsMessage) -> Option<&str> {
     record.message_id.as_deref().filter(|id| !id.is_empty())
 }
@@ -151,12 +191,7 @@ fn parse(record: SqsMessage, id: &str) -> Result<ReceivedMessage, Unparseable> {
         .unwrap_or_default()
         .to_owned();
     let dedup_id = attribute(&record, ATTR_DEDUP_ID).map(str::to_owned);
-    let receive_count = record
-        .attributes
-        .get(APPROXIMATE_RECEIVE_COUNT)
-        .and_then(|c| c.parse::<u32>().ok())
-        .unwrap_or(1)
-        .max(1);
+    let receive_count = receive_count(&record);
     let message_group_id = record.attributes.get(MESSAGE_GROUP_ID).cloned();
     let Some(body) = record.body else {
         return Err(fail("no body".into()));
@@ -363,6 +398,45 @@ mod tests {
         assert_eq!(m.group, "");
         assert_eq!(m.dedup_id, None);
         assert_eq!(m.receive_count, 1);
+    }
+
+    #[tokio::test]
+    async fn only_failures_on_their_last_receive_count_as_dead_lettered() {
+        let with_count = |id: &str, group: &str, count: &str| {
+            let mut r = record(id, "t1", group, "b");
+            r.attributes
+                .insert(APPROXIMATE_RECEIVE_COUNT.to_owned(), count.to_owned());
+            r
+        };
+        // m1 fails on its 5th receive (DLQ), m2 fails on its 2nd (retried), m3 succeeds on its
+        // 7th, m4 is skipped behind m1 on its 5th (DLQ too: skipped records are failures).
+        let records = vec![
+            with_count("m1", "g1", "5"),
+            with_count("m2", "g2", "2"),
+            with_count("m3", "g3", "7"),
+            with_count("m4", "g1", "5"),
+        ];
+        let last = LastReceives::of(&event(records.clone()), 5);
+        let (response, _) = run(records.clone(), &["m1", "m2"]).await;
+        assert_eq!(failures(&response), ["m1", "m2", "m4"]);
+        assert_eq!(last.dead_lettered(&response), 2);
+        // A higher limit: nobody is on the last receive yet.
+        assert_eq!(
+            LastReceives::of(&event(records), 8).dead_lettered(&response),
+            0
+        );
+        // Without the attribute a record counts as its first receive.
+        let mut bare = record("m5", "t1", "g5", "b");
+        bare.attributes.remove(APPROXIMATE_RECEIVE_COUNT);
+        let (response, _) = run(vec![bare.clone()], &["m5"]).await;
+        assert_eq!(
+            LastReceives::of(&event(vec![bare.clone()]), 1).dead_lettered(&response),
+            1
+        );
+        assert_eq!(
+            LastReceives::of(&event(vec![bare]), 2).dead_lettered(&response),
+            0
+        );
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use axum::Router;
+use oms_application::metrics::{Metric, Metrics};
 use oms_application::ports::{Clock, EventQueue, PaymentGateway, Store};
 use oms_application::Oms;
 use oms_auth::{AuthConfig, Authenticator};
@@ -52,8 +53,34 @@ pub fn authenticator(config: Option<AuthConfig>) -> Result<Authenticator, Compos
     Ok(Authenticator::new(config)?)
 }
 
-/// One resolver group's router (`POST /graphql/{group}`; no GraphiQL; introspection only when
-/// `introspection`).
+/// An HTTP function ready to serve: its router, and the counts its handlers record, which the
+/// Lambda entry point flushes as one EMF line per invocation ([`HttpFunction::metrics_line`]).
+pub struct HttpFunction {
+    /// The `Function` dimension of its metrics (`graphql-checkout`, `webhooks`).
+    pub name: String,
+    pub router: Router,
+    pub metrics: Arc<Metrics>,
+    /// The metrics it reports on every invocation, zeros included.
+    pub reports: &'static [Metric],
+    pub clock: Arc<dyn Clock>,
+}
+
+impl HttpFunction {
+    /// The EMF line of everything counted since the last call (the entry point calls it once
+    /// after each invocation), with the tenant the request was authenticated for as a property.
+    pub fn metrics_line(&self) -> String {
+        let snapshot = self.metrics.take();
+        crate::metrics::emf_line(
+            &self.name,
+            self.clock.now().timestamp_millis(),
+            snapshot.tenant.as_ref().map(|t| t.as_str()),
+            &snapshot.reported(self.reports),
+        )
+    }
+}
+
+/// One resolver group's function (`POST /graphql/{group}`; no GraphiQL; introspection only
+/// when `introspection`), counting orders placed, confirmed and cancelled.
 pub fn graphql_app(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -61,27 +88,39 @@ pub fn graphql_app(
     auth: Authenticator,
     group: Group,
     introspection: bool,
-) -> Router {
-    let oms = Oms::new(store, clock, payments);
+) -> HttpFunction {
+    let oms = Oms::new(store, clock.clone(), payments);
+    let metrics = oms.metrics().clone();
     let options = SchemaOptions {
         introspection,
         ..SchemaOptions::default()
     };
     let state = GraphqlState::new(oms, auth, options, Surface::Group(group)).with_graphiql(false);
-    finish(graphql_routes(Arc::new(state)))
+    HttpFunction {
+        name: format!("graphql-{}", group.as_str()),
+        router: finish(graphql_routes(Arc::new(state))),
+        metrics,
+        reports: Metric::ORDERS,
+        clock,
+    }
 }
 
-/// The webhook receiver's router (both webhook routes, nothing else).
+/// The webhook receiver's function (both webhook routes, nothing else), counting every
+/// request's outcome.
 pub fn webhook_app(
     store: Arc<dyn Store>,
     queue: Arc<dyn EventQueue>,
     clock: Arc<dyn Clock>,
-) -> Router {
-    finish(webhook_routes(Arc::new(WebhookDeps {
-        store,
-        queue,
+) -> HttpFunction {
+    let deps = WebhookDeps::new(store, queue, clock.clone());
+    let metrics = deps.metrics.clone();
+    HttpFunction {
+        name: "webhooks".into(),
+        router: finish(webhook_routes(Arc::new(deps))),
+        metrics,
+        reports: Metric::WEBHOOKS,
         clock,
-    })))
+    }
 }
 
 /// The `graphql-<group>` function: DynamoDB table `OMS_TABLE_NAME`, the environment's token
@@ -95,8 +134,8 @@ pub fn graphql_function(
     auth: Option<AuthConfig>,
     config: &SdkConfig,
     clock: Arc<dyn Clock>,
-) -> Result<Router, ComposeError> {
-    let store = dynamo_store(config, settings.table()?, clock.clone());
+) -> Result<HttpFunction, ComposeError> {
+    let store = crate::store::graphql_store(config, settings, clock.clone())?;
     Ok(graphql_app(
         store,
         clock,
@@ -115,7 +154,7 @@ pub fn webhook_function(
     settings: &Settings,
     config: &SdkConfig,
     clock: Arc<dyn Clock>,
-) -> Result<Router, ComposeError> {
+) -> Result<HttpFunction, ComposeError> {
     let store = dynamo_store(config, settings.table()?, clock.clone());
     let queue = Arc::new(SqsQueue::new(&sqs_client(config), settings.sync_queue()?));
     Ok(webhook_app(store, queue, clock))

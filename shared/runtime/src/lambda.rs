@@ -1,6 +1,9 @@
 //! The Lambda entry points: each function's `main` is one call here. Composition happens once
 //! per container (init); the handlers then serve every event the container receives.
 
+#[cfg(feature = "lambda")]
+use oms_application::metrics::Metric;
+
 use crate::{init_logs, LogFormat, Settings};
 
 /// Reads the environment and starts JSON logs (init).
@@ -18,27 +21,58 @@ fn init() -> Result<Settings, crate::SettingsError> {
 pub async fn run_graphql(group: oms_graphql::Group) -> Result<(), lambda_http::Error> {
     let settings = init()?;
     let config = crate::aws_config(None).await;
-    let app =
+    let function =
         crate::http::graphql_function(&settings, group, None, &config, crate::system_clock())?;
-    lambda_http::run(app).await
+    run_http(function).await
 }
 
 /// `webhooks`: both webhook routes behind the function URL.
 ///
 /// # Errors
-/// As [`run_graphql`].
+/// A setting is missing or malformed (init fails), or the runtime stops.
 #[cfg(feature = "lambda-http")]
 pub async fn run_webhooks() -> Result<(), lambda_http::Error> {
     let settings = init()?;
     let config = crate::aws_config(None).await;
-    let app = crate::http::webhook_function(&settings, &config, crate::system_clock())?;
-    lambda_http::run(app).await
+    let function = crate::http::webhook_function(&settings, &config, crate::system_clock())?;
+    run_http(function).await
+}
+
+/// Serves `function`'s router, writing its metrics line after every invocation.
+#[cfg(feature = "lambda-http")]
+async fn run_http(function: crate::http::HttpFunction) -> Result<(), lambda_http::Error> {
+    let function = &function;
+    lambda_http::run(lambda_http::service_fn(
+        move |request: lambda_http::Request| async move {
+            let (response, metrics) = function.invoke(request).await;
+            println!("{metrics}");
+            Ok::<_, lambda_http::Error>(response)
+        },
+    ))
+    .await
+}
+
+#[cfg(feature = "lambda-http")]
+impl crate::http::HttpFunction {
+    /// One invocation: the request through the router, then the EMF line of what it counted
+    /// (the entry point prints it; tests read it).
+    pub async fn invoke(
+        &self,
+        request: lambda_http::Request,
+    ) -> (axum::response::Response, String) {
+        use lambda_http::tower::ServiceExt;
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        (response, self.metrics_line())
+    }
 }
 
 /// `sync-updater`: SQS FIFO batches of snapshot events, partial batch failures reported.
 ///
 /// # Errors
-/// As [`run_graphql`].
+/// A setting is missing or malformed (init fails), or the runtime stops.
 #[cfg(feature = "lambda")]
 pub async fn run_updater() -> Result<(), lambda_runtime::Error> {
     use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
@@ -46,30 +80,53 @@ pub async fn run_updater() -> Result<(), lambda_runtime::Error> {
 
     let settings = init()?;
     let deps = crate::updater(&settings, crate::system_clock()).await?;
-    let deps = &deps;
+    let (deps, max_receives) = (&deps, settings.max_receive_count);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let stats = &deps.stats;
-        let before = (stats.applied(), stats.stale(), stats.permanent_failures());
-        let response = oms_webhooks::handle_sqs_batch(deps, event.payload).await;
+        let (response, metrics) = updater_batch(deps, max_receives, event.payload).await;
         crate::metrics::emit(
             "sync-updater",
             deps.clock.now().timestamp_millis(),
-            &[
-                ("SnapshotsApplied", stats.applied() - before.0),
-                ("StaleEvents", stats.stale() - before.1),
-                ("PoisonMessages", stats.permanent_failures() - before.2),
-                ("RecordsRetried", response.batch_item_failures.len() as u64),
-            ],
+            None,
+            &metrics,
         );
         Ok::<SqsBatchResponse, lambda_runtime::Error>(response)
     }))
     .await
 }
 
+/// One invocation of the updater: the batch's response and its metrics.
+#[cfg(feature = "lambda")]
+pub async fn updater_batch(
+    deps: &oms_webhooks::UpdaterDeps,
+    max_receive_count: Option<u32>,
+    event: aws_lambda_events::sqs::SqsEvent,
+) -> (aws_lambda_events::sqs::SqsBatchResponse, Vec<(Metric, u64)>) {
+    let stats = &deps.stats;
+    let before = (stats.applied(), stats.stale(), stats.permanent_failures());
+    let last = max_receive_count.map(|max| oms_queue::LastReceives::of(&event, max));
+    let response = oms_webhooks::handle_sqs_batch(deps, event).await;
+    let mut metrics = vec![
+        (Metric::SnapshotsApplied, stats.applied() - before.0),
+        (Metric::StaleEvents, stats.stale() - before.1),
+        (
+            Metric::PoisonMessages,
+            stats.permanent_failures() - before.2,
+        ),
+        (
+            Metric::RecordsRetried,
+            response.batch_item_failures.len() as u64,
+        ),
+    ];
+    if let Some(last) = last {
+        metrics.push((Metric::MessagesDeadLettered, last.dead_lettered(&response)));
+    }
+    (response, metrics)
+}
+
 /// `outbox-relay`: DynamoDB stream batches of the table (outbox inserts) → the events queue.
 ///
 /// # Errors
-/// As [`run_graphql`].
+/// A setting is missing or malformed (init fails), or the runtime stops.
 #[cfg(all(feature = "lambda", feature = "relay"))]
 pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
     use lambda_runtime::{service_fn, LambdaEvent};
@@ -86,10 +143,11 @@ pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
             crate::metrics::emit(
                 "outbox-relay",
                 deps.clock.now().timestamp_millis(),
+                None,
                 &[
-                    ("EventsRelayed", report.published as u64),
-                    ("EventsAlreadyRelayed", report.already_relayed as u64),
-                    ("RelayFailures", report.failed as u64),
+                    (Metric::EventsRelayed, report.published as u64),
+                    (Metric::EventsAlreadyRelayed, report.already_relayed as u64),
+                    (Metric::RelayFailures, report.failed as u64),
                 ],
             );
             Ok::<StreamBatchResponse, lambda_runtime::Error>(response)
@@ -101,7 +159,7 @@ pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
 /// `event-sender`: SQS batches of outbound events → each tenant's signed events URL.
 ///
 /// # Errors
-/// As [`run_graphql`].
+/// A setting is missing or malformed (init fails), or the runtime stops.
 #[cfg(all(feature = "lambda", feature = "sender"))]
 pub async fn run_sender() -> Result<(), lambda_runtime::Error> {
     use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
@@ -110,20 +168,39 @@ pub async fn run_sender() -> Result<(), lambda_runtime::Error> {
     let settings = init()?;
     let config = crate::aws_config(None).await;
     let deps = crate::outbound::sender(&settings, &config, crate::system_clock())?;
-    let deps = &deps;
+    let (deps, max_receives) = (&deps, settings.max_receive_count);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let records = event.payload.records.len() as u64;
-        let response = oms_outbound::send_batch(deps, event.payload).await;
-        let failed = response.batch_item_failures.len() as u64;
+        let (response, metrics) = sender_batch(deps, max_receives, event.payload).await;
         crate::metrics::emit(
             "event-sender",
             deps.clock.now().timestamp_millis(),
-            &[
-                ("EventsDelivered", records.saturating_sub(failed)),
-                ("EventDeliveryFailures", failed),
-            ],
+            None,
+            &metrics,
         );
         Ok::<SqsBatchResponse, lambda_runtime::Error>(response)
     }))
     .await
+}
+
+/// One invocation of the sender: the batch's response and its metrics.
+#[cfg(all(feature = "lambda", feature = "sender"))]
+pub async fn sender_batch(
+    deps: &oms_outbound::SenderDeps,
+    max_receive_count: Option<u32>,
+    event: aws_lambda_events::sqs::SqsEvent,
+) -> (aws_lambda_events::sqs::SqsBatchResponse, Vec<(Metric, u64)>) {
+    let last = max_receive_count.map(|max| oms_queue::LastReceives::of(&event, max));
+    let response = oms_outbound::send_batch(deps, event).await;
+    let mut reports = Metric::SENDER.to_vec();
+    reports.push(Metric::RecordsRetried);
+    deps.metrics.add(
+        Metric::RecordsRetried,
+        response.batch_item_failures.len() as u64,
+    );
+    if let Some(last) = last {
+        reports.push(Metric::MessagesDeadLettered);
+        deps.metrics
+            .add(Metric::MessagesDeadLettered, last.dead_lettered(&response));
+    }
+    (response, deps.metrics.take().reported(&reports))
 }

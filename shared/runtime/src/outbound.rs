@@ -58,5 +58,6 @@ pub fn sender(
         store,
         delivery: Arc::new(HttpsDelivery(http)),
         clock,
+        metrics: Arc::new(oms_application::metrics::Metrics::new()),
     })
 }

@@ -8,6 +8,9 @@ pub const ENV_EVENTS_QUEUE_URL: &str = "OMS_EVENTS_QUEUE_URL";
 pub const ENV_LOG: &str = "OMS_LOG";
 pub const ENV_GRAPHQL_INTROSPECTION: &str = "OMS_GRAPHQL_INTROSPECTION";
 pub const ENV_DEFAULT_TENANT: &str = "OMS_DEFAULT_TENANT";
+/// The `maxReceiveCount` of the queue an SQS-triggered function consumes (its redrive policy):
+/// a record failing on that receive is dead-lettered, which the function counts.
+pub const ENV_MAX_RECEIVE_COUNT: &str = "OMS_MAX_RECEIVE_COUNT";
 /// Set by the Lambda runtime in every function: logs are JSON lines there.
 pub const ENV_LAMBDA_FUNCTION: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
@@ -33,6 +36,10 @@ pub struct Settings {
     /// default in AWS).
     pub introspection: bool,
     pub default_tenant: Option<TenantId>,
+    /// `OMS_MAX_RECEIVE_COUNT` (1..=1000, SQS's range): the source queue's `maxReceiveCount`.
+    /// Unset: the function cannot tell which failures are dead-lettered and does not report
+    /// `MessagesDeadLettered`.
+    pub max_receive_count: Option<u32>,
     /// Running inside AWS Lambda.
     pub in_lambda: bool,
 }
@@ -72,6 +79,15 @@ impl Settings {
                 name: ENV_DEFAULT_TENANT,
                 reason: e.to_string(),
             })?;
+        let max_receive_count = get(ENV_MAX_RECEIVE_COUNT)
+            .map(|v| match v.parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => Ok(n),
+                _ => Err(SettingsError::Invalid {
+                    name: ENV_MAX_RECEIVE_COUNT,
+                    reason: format!("expected a whole number from 1 to 1000, got {v:?}"),
+                }),
+            })
+            .transpose()?;
         Ok(Settings {
             table_name: get(ENV_TABLE_NAME),
             sync_queue_url: get(ENV_SYNC_QUEUE_URL),
@@ -79,6 +95,7 @@ impl Settings {
             log_filter: get(ENV_LOG),
             introspection,
             default_tenant,
+            max_receive_count,
             in_lambda: get(ENV_LAMBDA_FUNCTION).is_some(),
         })
     }
@@ -137,6 +154,7 @@ mod tests {
             ("OMS_LOG", "debug"),
             ("OMS_GRAPHQL_INTROSPECTION", "TRUE"),
             ("OMS_DEFAULT_TENANT", "shop-1"),
+            ("OMS_MAX_RECEIVE_COUNT", "5"),
             ("AWS_LAMBDA_FUNCTION_NAME", "oms-graphql-checkout"),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
@@ -149,6 +167,7 @@ mod tests {
             s.default_tenant.map(|t| t.to_string()).as_deref(),
             Some("shop-1")
         );
+        assert_eq!(s.max_receive_count, Some(5));
         assert!(s.in_lambda);
     }
 
@@ -161,6 +180,19 @@ mod tests {
             Err(SettingsError::Missing("OMS_SYNC_QUEUE_URL"))
         );
         assert!(!s.introspection && !s.in_lambda);
+        assert_eq!(s.max_receive_count, None);
+        for bad in ["0", "1001", "five", "-1"] {
+            assert!(
+                matches!(
+                    read(&[("OMS_MAX_RECEIVE_COUNT", bad)]),
+                    Err(SettingsError::Invalid {
+                        name: "OMS_MAX_RECEIVE_COUNT",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
         assert!(matches!(
             read(&[("OMS_GRAPHQL_INTROSPECTION", "yes please")]),
             Err(SettingsError::Invalid {

@@ -67,6 +67,7 @@ async fn execute(
         }
     };
     tracing::Span::current().record("tenant", token.tenant.as_str());
+    state.metrics.set_tenant(&token.tenant);
     let caller = caller_of(token, request_id);
     let response = schema.execute(request.data(caller)).await;
     Json(response).into_response()

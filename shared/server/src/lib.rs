@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
+use oms_application::metrics::Metrics;
 use oms_application::ports::Clock;
 use oms_application::Oms;
 use oms_auth::Authenticator;
@@ -40,6 +41,8 @@ pub struct GraphqlState {
     auth: Authenticator,
     /// The OMS's one clock (token `exp`/`nbf`).
     clock: Arc<dyn Clock>,
+    /// The use cases' counts; a request's authenticated tenant is noted on them.
+    metrics: Arc<Metrics>,
     /// GraphiQL on `GET` (local only; never in a Lambda unless its parameter asks for it).
     graphiql: bool,
     /// Pre-filled `Authorization` header of the GraphiQL page (local demo only).
@@ -49,6 +52,7 @@ pub struct GraphqlState {
 impl GraphqlState {
     pub fn new(oms: Oms, auth: Authenticator, options: SchemaOptions, surface: Surface) -> Self {
         let clock = oms.clock().clone();
+        let metrics = oms.metrics().clone();
         let (full, groups) = match surface {
             Surface::Everything => (
                 Some(AnySchema::full(oms.clone(), options)),
@@ -67,6 +71,7 @@ impl GraphqlState {
             groups,
             auth,
             clock,
+            metrics,
             graphiql: matches!(surface, Surface::Everything),
             graphiql_token: None,
         }

@@ -30,7 +30,7 @@ use oms_sync::{check_size, decode_legacy_webhook, Kind, SyncError};
 
 use crate::message::{MessageSource, SyncMessage, MESSAGE_FORMAT};
 use crate::receiver::{publish, record, tenant_config, verify, WebhookDeps};
-use crate::response::WebhookResponse;
+use crate::response::{Reason, WebhookResponse};
 use crate::updater::{apply, UpdaterDeps};
 
 /// Handles `POST /webhook/wss/{path_tenant}/{legacy_kind}` with the request's headers and exact
@@ -43,9 +43,10 @@ pub async fn receive_legacy(
     raw_body: &[u8],
     now: DateTime<Utc>,
 ) -> WebhookResponse {
-    receive_checked(deps, path_tenant, legacy_kind, headers, raw_body, now)
+    let response = receive_checked(deps, path_tenant, legacy_kind, headers, raw_body, now)
         .await
-        .unwrap_or_else(|answer| answer)
+        .unwrap_or_else(|answer| answer);
+    deps.counted(response)
 }
 
 async fn receive_checked(
@@ -57,7 +58,8 @@ async fn receive_checked(
     now: DateTime<Utc>,
 ) -> Result<WebhookResponse, WebhookResponse> {
     check_size(raw_body.len())?;
-    let kind = Kind::parse_legacy(legacy_kind)?;
+    let kind = Kind::parse_legacy(legacy_kind)
+        .map_err(|e| WebhookResponse::rejected(&e).because(Reason::UnknownKind))?;
     let (tenant, config) = tenant_config(deps, path_tenant).await?;
     if !config.legacy_wss {
         return Err(SyncError::not_found("Unknown tenant.").into());
@@ -72,9 +74,10 @@ async fn receive_checked(
     let replay_key = verified
         .replay_key
         .ok_or_else(|| WebhookResponse::rejected(&SyncError::invalid_signature()))?;
-    let event_type = kind
-        .snapshot_event_type()
-        .ok_or_else(|| WebhookResponse::rejected(&SyncError::not_found("Unknown webhook kind.")))?;
+    let event_type = kind.snapshot_event_type().ok_or_else(|| {
+        WebhookResponse::rejected(&SyncError::not_found("Unknown webhook kind."))
+            .because(Reason::UnknownKind)
+    })?;
     let message = SyncMessage {
         format: MESSAGE_FORMAT,
         source: MessageSource::LegacyWss,

@@ -22,6 +22,6 @@ pub use import::{
 pub use legacy::receive_legacy;
 pub use message::{MessageSource, SyncMessage, ValidMessage};
 pub use receiver::{receive, WebhookDeps, EVENT_ID_TTL_DAYS};
-pub use response::WebhookResponse;
+pub use response::{Outcome, Reason, WebhookResponse};
 pub use sqs_batch::handle_sqs_batch;
 pub use updater::{apply, Applied, UpdateError, UpdaterDeps, UpdaterStats};

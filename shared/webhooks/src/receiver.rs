@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use oms_application::metrics::Metrics;
 use oms_application::ports::{Clock, EventQueue, QueueMessage, Store};
 use oms_application::records::{SignatureScheme as SchemeName, TenantConfig};
 use oms_domain::ids::TenantId;
@@ -30,7 +31,7 @@ use oms_sync::signature::{Headers, OmsScheme, SignatureScheme, WssScheme};
 use oms_sync::{check_size, validate_event, Envelope, Kind, SyncError};
 
 use crate::message::{MessageSource, SyncMessage, MESSAGE_FORMAT};
-use crate::response::WebhookResponse;
+use crate::response::{Reason, WebhookResponse};
 
 /// How long a received event id (or legacy signature) is remembered: the 7 days of
 /// docs/data-model.md, over twice the longest sender retry window we know of (Stripe: 3 days).
@@ -43,6 +44,27 @@ pub struct WebhookDeps {
     pub queue: Arc<dyn EventQueue>,
     /// The OMS's one clock (used when an event must be applied inline).
     pub clock: Arc<dyn Clock>,
+    /// Every request's [`Outcome`](crate::Outcome) is counted here (accepted, duplicate,
+    /// rejected by reason, failed).
+    pub metrics: Arc<Metrics>,
+}
+
+impl WebhookDeps {
+    /// The receivers over `store` and `queue`, counting into a recorder of their own.
+    pub fn new(store: Arc<dyn Store>, queue: Arc<dyn EventQueue>, clock: Arc<dyn Clock>) -> Self {
+        WebhookDeps {
+            store,
+            queue,
+            clock,
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+
+    /// Counts the outcome of one request (the one place both routes count).
+    pub(crate) fn counted(&self, response: WebhookResponse) -> WebhookResponse {
+        self.metrics.incr(response.outcome.metric());
+        response
+    }
 }
 
 /// Handles `POST /webhooks/{path_tenant}/{path_kind}` with the request's headers and exact body
@@ -55,9 +77,10 @@ pub async fn receive(
     raw_body: &[u8],
     now: DateTime<Utc>,
 ) -> WebhookResponse {
-    receive_checked(deps, path_tenant, path_kind, headers, raw_body, now)
+    let response = receive_checked(deps, path_tenant, path_kind, headers, raw_body, now)
         .await
-        .unwrap_or_else(|answer| answer)
+        .unwrap_or_else(|answer| answer);
+    deps.counted(response)
 }
 
 async fn receive_checked(
@@ -69,7 +92,8 @@ async fn receive_checked(
     now: DateTime<Utc>,
 ) -> Result<WebhookResponse, WebhookResponse> {
     check_size(raw_body.len())?;
-    let kind = Kind::parse_route(path_kind)?;
+    let kind = Kind::parse_route(path_kind)
+        .map_err(|e| WebhookResponse::rejected(&e).because(Reason::UnknownKind))?;
     let (tenant, config) = tenant_config(deps, path_tenant).await?;
     verify(
         tenant_scheme(&config),
@@ -118,7 +142,10 @@ pub(crate) async fn tenant_config(
     let unknown = || WebhookResponse::rejected(&SyncError::not_found("Unknown tenant."));
     let tenant = TenantId::new(path_tenant).map_err(|_| unknown())?;
     match deps.store.get_tenant_config(&tenant).await {
-        Ok(Some(config)) => Ok((tenant, config)),
+        Ok(Some(config)) => {
+            deps.metrics.set_tenant(&tenant);
+            Ok((tenant, config))
+        }
         Ok(None) => Err(unknown()),
         Err(fault) => {
             tracing::error!(tenant = %tenant, error = %fault, "tenant config read failed");
@@ -153,7 +180,8 @@ pub(crate) fn verify(
                 reason = e.log_reason(),
                 "webhook signature rejected"
             );
-            WebhookResponse::rejected(&SyncError::from(e))
+            let reason = Reason::of_signature(e.log_reason());
+            WebhookResponse::rejected(&SyncError::from(e)).because(reason)
         })
 }
 

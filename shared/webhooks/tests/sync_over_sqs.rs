@@ -210,11 +210,7 @@ async fn vendor_name(env: &Env) -> Option<String> {
 async fn a_signed_webhook_travels_through_sqs_and_the_updater_into_dynamodb() {
     let env = env().await;
     let queue: Arc<dyn EventQueue> = Arc::new(SqsQueue::new(&env.sqs, &env.url));
-    let deps = WebhookDeps {
-        store: env.store.clone(),
-        queue,
-        clock: env.clock.clone(),
-    };
+    let deps = WebhookDeps::new(env.store.clone(), queue, env.clock.clone());
     let updater = UpdaterDeps::new(env.store.clone(), env.clock.clone());
 
     assert_eq!(
@@ -289,11 +285,7 @@ async fn a_poison_message_is_reported_alone_and_ends_in_the_dead_letter_queue() 
     let env = env().await;
     let sqs_queue = SqsQueue::new(&env.sqs, &env.url);
     let queue: Arc<dyn EventQueue> = Arc::new(SqsQueue::new(&env.sqs, &env.url));
-    let deps = WebhookDeps {
-        store: env.store.clone(),
-        queue,
-        clock: env.clock.clone(),
-    };
+    let deps = WebhookDeps::new(env.store.clone(), queue, env.clock.clone());
     let updater = UpdaterDeps::new(env.store.clone(), env.clock.clone());
 
     let poison = QueueMessage {

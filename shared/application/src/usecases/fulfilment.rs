@@ -8,6 +8,7 @@ use super::support::{commit_error, OrderOutcome, Side};
 use super::Oms;
 use crate::caller::Caller;
 use crate::error::AppResult;
+use crate::metrics::Metric;
 use crate::ports::{CouponUseChange, OrderCommit};
 
 /// A vendor's fulfilment step.
@@ -20,8 +21,18 @@ pub enum Fulfilment {
 
 impl Oms {
     /// Cancels the caller's PENDING or CONFIRMED order and gives back its stock and coupon uses in
-    /// the same transaction.
+    /// the same transaction. Counted as [`Metric::OrdersCancelled`].
     pub async fn cancel_order(
+        &self,
+        caller: &Caller,
+        order_id: &str,
+        reason: &str,
+    ) -> AppResult<OrderOutcome> {
+        let result = self.cancel(caller, order_id, reason).await;
+        self.counted(Metric::OrdersCancelled, result)
+    }
+
+    async fn cancel(
         &self,
         caller: &Caller,
         order_id: &str,

@@ -12,6 +12,7 @@ mod users;
 
 use std::sync::Arc;
 
+use crate::metrics::Metrics;
 use crate::ports::{Clock, PaymentGateway, Store};
 
 pub use checkout::AddressInput;
@@ -28,6 +29,8 @@ pub struct Oms {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     payments: Arc<dyn PaymentGateway>,
+    /// Orders placed, confirmed, cancelled (counted here, where the outcome is decided).
+    metrics: Arc<Metrics>,
 }
 
 impl Oms {
@@ -40,7 +43,20 @@ impl Oms {
             store,
             clock,
             payments,
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// Counts into `metrics` instead of a recorder of its own.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The counts of this OMS's use cases (a Lambda entry point flushes them per invocation).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -7,14 +7,27 @@ use super::support::{commit_error, OrderOutcome, Side};
 use super::Oms;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use crate::metrics::Metric;
 use crate::ports::OrderCommit;
 use crate::records::{PaymentEventStatus, PaymentRecord};
 
 impl Oms {
     /// Confirms the caller's PENDING order. A payment recorded from a signed `payments` event is
     /// trusted; without one, the tenant's provider (Stripe/PayPal) is asked. One transaction id
-    /// confirms one order (claimed in the same transaction as the order write).
+    /// confirms one order (claimed in the same transaction as the order write). Counted as
+    /// [`Metric::OrdersConfirmed`] unless the order was already confirmed with this payment.
     pub async fn confirm_order(
+        &self,
+        caller: &Caller,
+        order_id: &str,
+        method: PaymentMethod,
+        transaction_id: Option<&str>,
+    ) -> AppResult<OrderOutcome> {
+        let result = self.confirm(caller, order_id, method, transaction_id).await;
+        self.counted(Metric::OrdersConfirmed, result)
+    }
+
+    async fn confirm(
         &self,
         caller: &Caller,
         order_id: &str,

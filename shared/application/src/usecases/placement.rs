@@ -13,6 +13,7 @@ use super::support::{active_vendor, commit_error, pricing_context, tax_table, Or
 use super::Oms;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use crate::metrics::Metric;
 use crate::ports::{CatalogRequest, CommitError, CouponUseChange, OrderCommit, StockChange};
 use crate::records::{IdempotencyRecord, IDEMPOTENCY_TTL_HOURS};
 
@@ -24,7 +25,21 @@ struct PlaceInput<'a> {
 
 impl Oms {
     /// Places the caller's DRAFT order. Reads: two BatchGetItems; writes: one transaction.
+    /// Counted as [`Metric::OrdersPlaced`] unless it replays an earlier placement.
     pub async fn place_order(
+        &self,
+        caller: &Caller,
+        order_id: &str,
+        expected_version: Option<i64>,
+        raw_idempotency_key: Option<&str>,
+    ) -> AppResult<OrderOutcome> {
+        let result = self
+            .place(caller, order_id, expected_version, raw_idempotency_key)
+            .await;
+        self.counted(Metric::OrdersPlaced, result)
+    }
+
+    async fn place(
         &self,
         caller: &Caller,
         order_id: &str,

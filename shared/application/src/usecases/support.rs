@@ -10,6 +10,7 @@ use oms_domain::{DomainError, ErrorCode};
 use super::Oms;
 use crate::caller::Caller;
 use crate::error::{order_not_found, AppError, AppResult};
+use crate::metrics::Metric;
 use crate::ports::{CatalogRequest, CatalogView, CommitError, OrderLoad, OrderLoadRequest};
 use crate::records::{IdempotencyKey, TenantConfig};
 
@@ -78,6 +79,19 @@ pub(crate) fn visible(
 }
 
 impl Oms {
+    /// Counts `metric` when `result` is an order change that happened now: a success that is not
+    /// an idempotent replay of an earlier one (the one rule for OrdersPlaced/Confirmed/Cancelled).
+    pub(crate) fn counted(
+        &self,
+        metric: Metric,
+        result: AppResult<OrderOutcome>,
+    ) -> AppResult<OrderOutcome> {
+        if matches!(&result, Ok(outcome) if !outcome.replayed) {
+            self.metrics.incr(metric);
+        }
+        result
+    }
+
     /// Loads an order with the caller's authorization snapshot (one round trip) and checks the
     /// role and visibility.
     pub(crate) async fn load_visible(

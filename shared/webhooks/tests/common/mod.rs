@@ -200,11 +200,7 @@ impl Harness {
         let items = Arc::new(CountingStore::new(backend));
         let store: Arc<dyn Store> = Arc::new(Repository::new(items.clone()));
         let queue = Arc::new(TestQueue::default());
-        let deps = WebhookDeps {
-            store: store.clone(),
-            queue: queue.clone(),
-            clock: clock.clone(),
-        };
+        let deps = WebhookDeps::new(store.clone(), queue.clone(), clock.clone());
         let updater = UpdaterDeps::new(store.clone(), clock.clone());
         for (t, secrets, legacy) in [
             ("t1", vec![SECRET_OLD, SECRET_NEW], false),

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use oms_application::records::{SignatureScheme, TenantConfig};
 use oms_persistence::keys;
 use oms_store::ItemStore;
-use oms_webhooks::{receive, Applied, SyncMessage, WebhookResponse};
+use oms_webhooks::{receive, Applied, Outcome, Reason, SyncMessage, WebhookResponse};
 
 use crate::common::*;
 
@@ -344,7 +344,15 @@ async fn a_signature_failure_gives_no_hint() {
         &body,
     )
     .await;
-    assert_eq!(wrong, stale);
+    // What is sent is identical; only the metrics (never sent) tell them apart.
+    assert_eq!((wrong.status, &wrong.body), (stale.status, &stale.body));
+    assert_eq!(
+        (wrong.outcome, stale.outcome),
+        (
+            Outcome::Rejected(Reason::BadSignature),
+            Outcome::Rejected(Reason::StaleTimestamp)
+        )
+    );
     assert_eq!(
         wrong.body,
         json!({"error": {"code": "INVALID_SIGNATURE", "message": "Invalid signature."}})
@@ -525,4 +533,111 @@ async fn a_tenant_on_the_wss_scheme_signs_the_new_route_with_wss_headers() {
     )
     .await;
     assert_eq!(again.body, json!({"accepted": true, "duplicate": true}));
+}
+
+#[tokio::test]
+async fn every_answer_is_counted_once_under_its_own_metric() {
+    use oms_application::metrics::Metric;
+
+    let h = Harness::new().await;
+    let body = product_event("evt_m1", 1);
+    let other_tenant = envelope(
+        "evt_m2",
+        "vendor_product.upserted",
+        "t2",
+        1,
+        product_data("p-1", "SKU-1", 5, "10.00"),
+    );
+    let invalid = envelope(
+        "evt_m3",
+        "vendor_product.upserted",
+        "t1",
+        1,
+        product_data("p-1", "SKU-1", -5, "10.00"),
+    );
+    let huge = vec![b' '; 256 * 1024 + 1];
+    let cases: Vec<(Vec<(String, String)>, &[u8], &str, Metric)> = vec![
+        (
+            signed(&body),
+            &body,
+            "vendor-products",
+            Metric::WebhooksAccepted,
+        ),
+        (
+            signed(&body),
+            &body,
+            "vendor-products",
+            Metric::WebhookDuplicates,
+        ),
+        (
+            signed(&huge),
+            &huge,
+            "vendor-products",
+            Metric::WebhookRejectedTooLarge,
+        ),
+        (
+            signed(&body),
+            &body,
+            "vendor-teapots",
+            Metric::WebhookRejectedUnknownKind,
+        ),
+        (
+            vec![],
+            &body,
+            "vendor-products",
+            Metric::WebhookRejectedMissingSignature,
+        ),
+        (
+            oms_headers(&[SECRET_NEW], now().timestamp() - 301, &body),
+            &body,
+            "vendor-products",
+            Metric::WebhookRejectedStaleTimestamp,
+        ),
+        (
+            oms_headers(&["not-a-secret-of-t1"], now().timestamp(), &body),
+            &body,
+            "vendor-products",
+            Metric::WebhookRejectedBadSignature,
+        ),
+        (
+            signed(&invalid),
+            &invalid,
+            "vendor-products",
+            Metric::WebhookRejectedInvalidPayload,
+        ),
+        (
+            signed(&other_tenant),
+            &other_tenant,
+            "vendor-products",
+            Metric::WebhookRejectedTenantMismatch,
+        ),
+    ];
+    for (headers, raw, kind, metric) in cases {
+        let r = post(&h, "t1", kind, &headers, raw).await;
+        assert_eq!(r.outcome.metric(), metric, "{} {:?}", r.status, r.body);
+        let counts = h.deps.metrics.take();
+        let counted: Vec<(Metric, u64)> =
+            counts.counts.into_iter().filter(|(_, n)| *n > 0).collect();
+        assert_eq!(counted, [(metric, 1)], "{} {:?}", r.status, r.body);
+        let expected_tenant = (metric != Metric::WebhookRejectedTooLarge
+            && metric != Metric::WebhookRejectedUnknownKind)
+            .then(|| tenant("t1"));
+        assert_eq!(counts.tenant, expected_tenant, "{metric}");
+    }
+    let r = post(&h, "nobody", "vendor-products", &signed(&body), &body).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        h.deps
+            .metrics
+            .take()
+            .get(Metric::WebhookRejectedUnknownTenant),
+        1
+    );
+
+    // A queue outage: 503, counted as a failure.
+    h.queue.fail_next(1);
+    let body = product_event("evt_m4", 2);
+    let r = post(&h, "t1", "vendor-products", &signed(&body), &body).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(h.deps.metrics.take().get(Metric::WebhookFailures), 1);
 }

@@ -526,6 +526,111 @@ async fn orders_placed_confirmed_and_cancelled_are_counted_once_never_for_a_repl
 }
 
 #[tokio::test]
+async fn a_graphql_function_reads_its_dev_secret_from_the_ssm_parameter_it_is_given() {
+    let mut aws = aws().await;
+    let ssm = aws_sdk_ssm::Client::new(&aws.config);
+    let name = format!(
+        "/oms/test/jwt-hs256-secret-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    let stored = "stored-in-ssm-dev-secret";
+    ssm.put_parameter()
+        .name(&name)
+        .value(stored)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put parameter: {e}"));
+    // The function's environment names the parameter, never the secret.
+    aws.settings.auth.set("OMS_JWT_HS256_SECRET_PARAM", &name);
+    let account = oms_runtime::http::graphql_function(
+        &aws.settings,
+        Group::Account,
+        None,
+        &aws.config,
+        aws.clock.clone(),
+    )
+    .unwrap_or_else(|e| panic!("compose graphql-account: {e}"))
+    .router;
+    let token = |secret: &str| {
+        let jwt = oms_auth::issue_dev_token(
+            secret.as_bytes(),
+            &tenant(TENANT),
+            &CustomerId::new(CUSTOMER).unwrap_or_else(|e| panic!("{e}")),
+            &[Role::Customer],
+            None,
+            std::time::Duration::from_secs(600),
+            aws.clock.now(),
+        );
+        with_header(
+            sample("graphql-account.json"),
+            "authorization",
+            &format!("Bearer {jwt}"),
+        )
+    };
+
+    let (status, body) = invoke(&account, &token(stored)).await;
+    assert_eq!(
+        (status, &body["data"]["me"]["sub"]),
+        (200, &json!(CUSTOMER)),
+        "{body}"
+    );
+    let (status, body) = invoke(&account, &token(DEV_SECRET)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{body}"
+    );
+    // Read once per container: rotating the parameter changes nothing for this one.
+    ssm.put_parameter()
+        .name(&name)
+        .value("rotated-dev-secret")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("overwrite parameter: {e}"));
+    let (_, body) = invoke(&account, &token(stored)).await;
+    assert_eq!(body["data"]["me"]["sub"], CUSTOMER, "{body}");
+
+    // A parameter that does not exist: the function starts (nothing is read at init) and
+    // refuses every token.
+    aws.settings
+        .auth
+        .set("OMS_JWT_HS256_SECRET_PARAM", "/oms/test/no-such-parameter");
+    let missing = oms_runtime::http::graphql_function(
+        &aws.settings,
+        Group::Account,
+        None,
+        &aws.config,
+        aws.clock.clone(),
+    )
+    .unwrap_or_else(|e| panic!("compose graphql-account: {e}"))
+    .router;
+    let (_, body) = invoke(&missing, &token(stored)).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{body}"
+    );
+
+    // With a JWKS URL as well, the function refuses to start.
+    aws.settings
+        .auth
+        .set("OMS_JWKS_URL", "https://idp.example/.well-known/jwks.json");
+    let refused = oms_runtime::http::graphql_function(
+        &aws.settings,
+        Group::Account,
+        None,
+        &aws.config,
+        aws.clock.clone(),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(refused.contains("OMS_JWT_HS256_SECRET_PARAM"), "{refused}");
+}
+
+#[tokio::test]
 async fn the_legacy_sender_sample_is_accepted_for_a_legacy_tenant() {
     let aws = aws().await;
     let mut config = aws

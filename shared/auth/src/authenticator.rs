@@ -11,6 +11,7 @@ use crate::claims::{self, VerifiedToken};
 use crate::config::{AuthConfig, KeySource, SigningAlgorithm};
 use crate::error::{AuthError, ConfigError, Rejection};
 use crate::jwks::{HttpJwksFetcher, JwksCache, JwksFetcher};
+use crate::secret::{SecretFetcher, StoredSecret};
 
 /// Longest bearer token accepted (bytes); real tokens are far smaller.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -22,6 +23,9 @@ enum Verifier {
     },
     DevHs256 {
         key: DecodingKey,
+    },
+    DevHs256Stored {
+        secret: StoredSecret,
     },
 }
 
@@ -51,13 +55,38 @@ impl Authenticator {
     ///
     /// # Errors
     /// [`ConfigError`] for an unusable URL, missing TLS roots for an https URL, an empty
-    /// secret, or no allowed algorithm.
+    /// secret, or no allowed algorithm; [`ConfigError::NoSecretFetcher`] for a stored secret
+    /// (use [`with_secret_fetcher`](Self::with_secret_fetcher)).
     pub fn new(config: AuthConfig) -> Result<Self, ConfigError> {
         let fetcher: Option<Arc<dyn JwksFetcher>> = match config.source() {
             KeySource::Jwks(settings) => Some(Arc::new(HttpJwksFetcher::new(&settings.url)?)),
             KeySource::DevHs256 { .. } => None,
+            KeySource::DevHs256Stored { .. } => return Err(ConfigError::NoSecretFetcher),
         };
         Self::build(config, fetcher)
+    }
+
+    /// Dev mode with the HS256 secret in a secret store ([`AuthConfig::dev_hs256_stored`]):
+    /// `fetcher` reads it on the first token (not here), and the key is kept from then on. A
+    /// failed read refuses tokens (`KeysUnavailable`) and is retried on a later token.
+    ///
+    /// # Errors
+    /// [`ConfigError::FetcherWithoutStoredSecret`] for any other mode.
+    pub fn with_secret_fetcher(
+        config: AuthConfig,
+        fetcher: Arc<dyn SecretFetcher>,
+    ) -> Result<Self, ConfigError> {
+        if config.secret_parameter().is_none() {
+            return Err(ConfigError::FetcherWithoutStoredSecret);
+        }
+        Ok(Authenticator {
+            inner: Arc::new(Inner {
+                config,
+                verifier: Verifier::DevHs256Stored {
+                    secret: StoredSecret::new(fetcher),
+                },
+            }),
+        })
     }
 
     /// JWKS mode with another way to get the JWKS document (a private CA, a test double, …).
@@ -96,6 +125,7 @@ impl Authenticator {
                 }
             }
             (KeySource::Jwks(_), None) => return Err(ConfigError::FetcherWithoutJwks),
+            (KeySource::DevHs256Stored { .. }, _) => return Err(ConfigError::NoSecretFetcher),
             (KeySource::DevHs256 { secret }, _) => {
                 if secret.is_empty() {
                     return Err(ConfigError::EmptySecret);
@@ -149,6 +179,15 @@ impl Authenticator {
                     ));
                 }
                 KeyRef::Borrowed(key)
+            }
+            Verifier::DevHs256Stored { secret } => {
+                if alg != Algorithm::HS256 {
+                    return Err(AuthError::with_detail(
+                        Rejection::AlgorithmNotAllowed,
+                        format!("{alg:?}"),
+                    ));
+                }
+                KeyRef::Shared(secret.key().await?)
             }
             Verifier::Jwks { cache, algorithms } => {
                 let allowed = SigningAlgorithm::from_jwt(alg).filter(|a| algorithms.contains(a));

@@ -16,6 +16,9 @@ pub const ENV_ISSUER: &str = "OMS_JWT_ISSUER";
 pub const ENV_AUDIENCE: &str = "OMS_JWT_AUDIENCE";
 /// `OMS_JWT_HS256_SECRET`: development mode, HS256 with this shared secret.
 pub const ENV_HS256_SECRET: &str = "OMS_JWT_HS256_SECRET";
+/// `OMS_JWT_HS256_SECRET_PARAM`: development mode, HS256 with the secret held by this SSM
+/// SecureString parameter (its name, never the value), read on the first token.
+pub const ENV_HS256_SECRET_PARAM: &str = "OMS_JWT_HS256_SECRET_PARAM";
 /// `OMS_DEFAULT_TENANT`: single-tenant deployments; tokens without `tenant_id` belong to it.
 pub const ENV_DEFAULT_TENANT: &str = "OMS_DEFAULT_TENANT";
 
@@ -74,6 +77,12 @@ pub enum KeySource {
     Jwks(JwksSettings),
     /// Development: HS256 with a shared secret.
     DevHs256 { secret: Vec<u8> },
+    /// Development: HS256 with the secret held in a secret store (an SSM SecureString
+    /// parameter named `name`), fetched on the first token by a [`SecretFetcher`] and kept for
+    /// the life of the process.
+    ///
+    /// [`SecretFetcher`]: crate::SecretFetcher
+    DevHs256Stored { name: String },
 }
 
 impl fmt::Debug for KeySource {
@@ -81,6 +90,10 @@ impl fmt::Debug for KeySource {
         match self {
             KeySource::Jwks(settings) => f.debug_tuple("Jwks").field(settings).finish(),
             KeySource::DevHs256 { .. } => f.write_str("DevHs256 { secret: <redacted> }"),
+            KeySource::DevHs256Stored { name } => f
+                .debug_struct("DevHs256Stored")
+                .field("name", name)
+                .finish(),
         }
     }
 }
@@ -128,6 +141,16 @@ impl AuthConfig {
         }
     }
 
+    /// Development HS256 mode with the secret in the secret-store entry `name` (SSM parameter):
+    /// verification needs [`Authenticator::with_secret_fetcher`](crate::Authenticator::with_secret_fetcher).
+    /// Issuer `oms-dev`, audience `oms` as in [`dev_hs256`](Self::dev_hs256).
+    pub fn dev_hs256_stored(name: impl Into<String>) -> Self {
+        AuthConfig {
+            source: KeySource::DevHs256Stored { name: name.into() },
+            ..AuthConfig::dev_hs256(Vec::new())
+        }
+    }
+
     /// Reads the process environment; see [`from_lookup`](Self::from_lookup).
     ///
     /// # Errors
@@ -139,11 +162,12 @@ impl AuthConfig {
     /// Builds the configuration from variables looked up by name (tests pass a map here instead
     /// of touching the process environment). Empty values count as unset.
     ///
-    /// Returns `Ok(None)` when neither `OMS_JWKS_URL` nor `OMS_JWT_HS256_SECRET` is set: the caller
-    /// decides (`oms serve` generates a dev secret; a Lambda should refuse to start).
+    /// Returns `Ok(None)` when none of `OMS_JWKS_URL`, `OMS_JWT_HS256_SECRET` and
+    /// `OMS_JWT_HS256_SECRET_PARAM` is set: the caller decides (`oms serve` generates a dev
+    /// secret; a Lambda should refuse to start).
     ///
     /// # Errors
-    /// [`ConfigError::BothModes`] when both are set, [`ConfigError::InvalidJwksUrl`] for a URL
+    /// [`ConfigError::BothModes`] when more than one is set, [`ConfigError::InvalidJwksUrl`] for a URL
     /// that is not absolute http(s), [`ConfigError::InvalidDefaultTenant`] for a bad
     /// `OMS_DEFAULT_TENANT`.
     pub fn from_lookup<F>(lookup: F) -> Result<Option<Self>, ConfigError>
@@ -153,14 +177,16 @@ impl AuthConfig {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let url = get(ENV_JWKS_URL).map(|u| u.trim().to_string());
         let secret = get(ENV_HS256_SECRET);
-        let mut config = match (url, secret) {
-            (Some(_), Some(_)) => return Err(ConfigError::BothModes),
-            (None, None) => return Ok(None),
-            (Some(url), None) => {
+        let parameter = get(ENV_HS256_SECRET_PARAM).map(|p| p.trim().to_string());
+        let mut config = match (url, secret, parameter) {
+            (None, None, None) => return Ok(None),
+            (Some(url), None, None) => {
                 crate::jwks::parse_jwks_url(&url)?;
                 AuthConfig::jwks(url)
             }
-            (None, Some(secret)) => AuthConfig::dev_hs256(secret.into_bytes()),
+            (None, Some(secret), None) => AuthConfig::dev_hs256(secret.into_bytes()),
+            (None, None, Some(parameter)) => AuthConfig::dev_hs256_stored(parameter),
+            _ => return Err(ConfigError::BothModes),
         };
         if let Some(issuer) = get(ENV_ISSUER) {
             config = config.with_issuer(issuer.trim());
@@ -245,16 +271,29 @@ impl AuthConfig {
         &self.source
     }
 
-    /// True in development HS256 mode.
+    /// True in development HS256 mode (secret given or stored).
     pub fn is_dev(&self) -> bool {
-        matches!(self.source, KeySource::DevHs256 { .. })
+        matches!(
+            self.source,
+            KeySource::DevHs256 { .. } | KeySource::DevHs256Stored { .. }
+        )
     }
 
-    /// The HS256 secret in dev mode (for `oms token`).
+    /// The HS256 secret in dev mode when it was given (for `oms token`); `None` when it is
+    /// stored elsewhere or in JWKS mode.
     pub fn dev_secret(&self) -> Option<&[u8]> {
         match &self.source {
             KeySource::DevHs256 { secret } => Some(secret),
-            KeySource::Jwks(_) => None,
+            KeySource::Jwks(_) | KeySource::DevHs256Stored { .. } => None,
+        }
+    }
+
+    /// The name of the secret-store entry holding the dev HS256 secret
+    /// (`OMS_JWT_HS256_SECRET_PARAM`), when that is where it is.
+    pub fn secret_parameter(&self) -> Option<&str> {
+        match &self.source {
+            KeySource::DevHs256Stored { name } => Some(name),
+            KeySource::Jwks(_) | KeySource::DevHs256 { .. } => None,
         }
     }
 
@@ -354,7 +393,38 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_secret_is_dev_mode_without_a_secret_in_hand() {
+        let config = AuthConfig::from_lookup(lookup(&[
+            (ENV_HS256_SECRET_PARAM, " /oms/dev/jwt-hs256-secret "),
+            (ENV_DEFAULT_TENANT, "t1"),
+        ]));
+        let Ok(Some(config)) = config else {
+            panic!("expected a config, got {config:?}")
+        };
+        assert!(config.is_dev());
+        assert_eq!(config.dev_secret(), None);
+        assert_eq!(config.secret_parameter(), Some("/oms/dev/jwt-hs256-secret"));
+        assert_eq!(config.issuer(), Some(DEV_ISSUER));
+        assert_eq!(config.audience(), Some(DEV_AUDIENCE));
+        assert_eq!(config.default_tenant().map(|t| t.as_str()), Some("t1"));
+        assert_eq!(AuthConfig::dev_hs256("s").secret_parameter(), None);
+    }
+
+    #[test]
     fn bad_env_is_refused() {
+        for pair in [
+            [ENV_JWKS_URL, ENV_HS256_SECRET_PARAM],
+            [ENV_HS256_SECRET, ENV_HS256_SECRET_PARAM],
+        ] {
+            assert_eq!(
+                AuthConfig::from_lookup(lookup(&[
+                    (pair[0], "https://x/jwks"),
+                    (pair[1], "/oms/dev/secret")
+                ])),
+                Err(ConfigError::BothModes),
+                "{pair:?}"
+            );
+        }
         assert_eq!(
             AuthConfig::from_lookup(lookup(&[
                 (ENV_JWKS_URL, "https://x/jwks"),

@@ -153,7 +153,7 @@ impl std::error::Error for AuthError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    #[error("OMS_JWKS_URL and OMS_JWT_HS256_SECRET are both set: choose JWKS (production) or HS256 (development)")]
+    #[error("more than one of OMS_JWKS_URL, OMS_JWT_HS256_SECRET and OMS_JWT_HS256_SECRET_PARAM is set: choose JWKS (production) or one HS256 secret (development)")]
     BothModes,
     #[error("the JWKS URL is not an absolute http:// or https:// URL: {0}")]
     InvalidJwksUrl(String),
@@ -169,6 +169,12 @@ pub enum ConfigError {
     NotDevMode,
     #[error("a custom JWKS fetcher needs JWKS mode")]
     FetcherWithoutJwks,
+    #[error("the HS256 secret is in a secret store (OMS_JWT_HS256_SECRET_PARAM): this process has no client to read it")]
+    NoSecretFetcher,
+    #[error(
+        "a secret fetcher needs the stored-secret development mode (OMS_JWT_HS256_SECRET_PARAM)"
+    )]
+    FetcherWithoutStoredSecret,
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub enum ComposeError {
     Settings(#[from] SettingsError),
     #[error("token verification: {0}")]
     Auth(#[from] oms_auth::ConfigError),
-    #[error("no token verification configured: set OMS_JWKS_URL (production) or OMS_JWT_HS256_SECRET (development)")]
+    #[error("no token verification configured: set OMS_JWKS_URL (production), or OMS_JWT_HS256_SECRET_PARAM or OMS_JWT_HS256_SECRET (development)")]
     NoAuth,
     #[error("payment providers: {0}")]
     Payments(#[from] oms_application::ports::ProviderError),
@@ -39,18 +39,87 @@ pub fn payments() -> Result<Arc<dyn PaymentGateway>, ComposeError> {
     )?))
 }
 
-/// The token verifier of a GraphQL function: `config`, or the environment's (`OMS_JWKS_URL`,
-/// `OMS_JWT_ISSUER`, `OMS_JWT_AUDIENCE`, `OMS_JWT_HS256_SECRET`, `OMS_DEFAULT_TENANT`). The
-/// JWKS itself is fetched on the first token, not here.
+/// The token verifier of a GraphQL function: `config`, or the one the token variables of
+/// `settings` describe (`OMS_JWKS_URL`, `OMS_JWT_ISSUER`, `OMS_JWT_AUDIENCE`,
+/// `OMS_JWT_HS256_SECRET`, `OMS_JWT_HS256_SECRET_PARAM`, `OMS_DEFAULT_TENANT`). Nothing is fetched
+/// here: the JWKS, or the HS256 secret from the SSM parameter (SecureString, decrypted, with the
+/// clients of `aws`), is read on the first token and kept for the life of the container.
 ///
 /// # Errors
-/// Nothing configured, or a malformed configuration.
-pub fn authenticator(config: Option<AuthConfig>) -> Result<Authenticator, ComposeError> {
+/// Nothing configured, a malformed configuration, or a secret parameter in a binary built
+/// without the feature `ssm`.
+pub fn authenticator(
+    settings: &Settings,
+    config: Option<AuthConfig>,
+    aws: &SdkConfig,
+) -> Result<Authenticator, ComposeError> {
     let config = match config {
         Some(c) => c,
-        None => AuthConfig::from_env()?.ok_or(ComposeError::NoAuth)?,
+        None => {
+            AuthConfig::from_lookup(|name| settings.auth.get(name))?.ok_or(ComposeError::NoAuth)?
+        }
     };
-    Ok(Authenticator::new(config)?)
+    match config.secret_parameter().map(str::to_owned) {
+        None => Ok(Authenticator::new(config)?),
+        Some(name) => stored_secret(config, name, aws),
+    }
+}
+
+#[cfg(feature = "ssm")]
+fn stored_secret(
+    config: AuthConfig,
+    name: String,
+    aws: &SdkConfig,
+) -> Result<Authenticator, ComposeError> {
+    let fetcher = Arc::new(SsmParameter {
+        client: aws_sdk_ssm::Client::new(aws),
+        name,
+    });
+    Ok(Authenticator::with_secret_fetcher(config, fetcher)?)
+}
+
+#[cfg(not(feature = "ssm"))]
+fn stored_secret(
+    _config: AuthConfig,
+    _name: String,
+    _aws: &SdkConfig,
+) -> Result<Authenticator, ComposeError> {
+    Err(oms_auth::ConfigError::NoSecretFetcher.into())
+}
+
+/// An SSM SecureString parameter, read with decryption (`ssm:GetParameter`; parameters under
+/// the default `aws/ssm` key need no KMS grant).
+#[cfg(feature = "ssm")]
+struct SsmParameter {
+    client: aws_sdk_ssm::Client,
+    name: String,
+}
+
+#[cfg(feature = "ssm")]
+#[async_trait::async_trait]
+impl oms_auth::SecretFetcher for SsmParameter {
+    async fn fetch(&self) -> Result<Vec<u8>, oms_auth::SecretFetchError> {
+        let out = self
+            .client
+            .get_parameter()
+            .name(&self.name)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| {
+                oms_auth::SecretFetchError(format!(
+                    "SSM GetParameter {}: {}",
+                    self.name,
+                    aws_sdk_ssm::error::DisplayErrorContext(&e)
+                ))
+            })?;
+        out.parameter
+            .and_then(|p| p.value)
+            .map(String::into_bytes)
+            .ok_or_else(|| {
+                oms_auth::SecretFetchError(format!("SSM parameter {} has no value", self.name))
+            })
+    }
 }
 
 /// An HTTP function ready to serve: its router, and the counts its handlers record, which the
@@ -140,7 +209,7 @@ pub fn graphql_function(
         store,
         clock,
         payments()?,
-        authenticator(auth)?,
+        authenticator(settings, auth, config)?,
         group,
         settings.introspection,
     ))

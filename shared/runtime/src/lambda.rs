@@ -13,11 +13,12 @@ fn init() -> Result<Settings, crate::SettingsError> {
     Ok(settings)
 }
 
-/// `graphql-<group>`: one resolver group behind the HTTP API route `POST /graphql/{group}`.
+/// `graphql-<group>`: one resolver group behind the HTTP API route `POST /graphql/{group}`
+/// (feature `lambda-graphql`, which brings the SSM client for `OMS_JWT_HS256_SECRET_PARAM`).
 ///
 /// # Errors
 /// A setting is missing or malformed (init fails), or the runtime stops.
-#[cfg(feature = "lambda-http")]
+#[cfg(feature = "lambda-graphql")]
 pub async fn run_graphql(group: oms_graphql::Group) -> Result<(), lambda_http::Error> {
     let settings = init()?;
     let config = crate::aws_config(None).await;

@@ -1,5 +1,8 @@
 //! The environment of a process, read once (docs/deploy.md, "Environment").
 
+use std::collections::BTreeMap;
+use std::fmt;
+
 use oms_domain::ids::TenantId;
 
 pub const ENV_TABLE_NAME: &str = "OMS_TABLE_NAME";
@@ -11,6 +14,16 @@ pub const ENV_DEFAULT_TENANT: &str = "OMS_DEFAULT_TENANT";
 /// The `maxReceiveCount` of the queue an SQS-triggered function consumes (its redrive policy):
 /// a record failing on that receive is dead-lettered, which the function counts.
 pub const ENV_MAX_RECEIVE_COUNT: &str = "OMS_MAX_RECEIVE_COUNT";
+/// The token variables (docs/auth.md "Environment"), kept as read and interpreted by oms-auth
+/// (`AuthConfig::from_lookup`) when a GraphQL function builds its verifier.
+pub const AUTH_VARIABLES: [&str; 6] = [
+    "OMS_JWKS_URL",
+    "OMS_JWT_ISSUER",
+    "OMS_JWT_AUDIENCE",
+    "OMS_JWT_HS256_SECRET",
+    "OMS_JWT_HS256_SECRET_PARAM",
+    ENV_DEFAULT_TENANT,
+];
 /// Set by the Lambda runtime in every function: logs are JSON lines there.
 pub const ENV_LAMBDA_FUNCTION: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
@@ -40,8 +53,34 @@ pub struct Settings {
     /// Unset: the function cannot tell which failures are dead-lettered and does not report
     /// `MessagesDeadLettered`.
     pub max_receive_count: Option<u32>,
+    /// The token variables ([`AUTH_VARIABLES`]) that are set.
+    pub auth: AuthVariables,
     /// Running inside AWS Lambda.
     pub in_lambda: bool,
+}
+
+/// The token variables that are set, by name. `Debug` shows names only (one is a secret).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct AuthVariables(BTreeMap<&'static str, String>);
+
+impl AuthVariables {
+    /// The value of `name`, when set.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+
+    /// Sets one of [`AUTH_VARIABLES`] (tests, tools); other names are ignored.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        if let Some(known) = AUTH_VARIABLES.iter().find(|v| **v == name) {
+            self.0.insert(known, value.into());
+        }
+    }
+}
+
+impl fmt::Debug for AuthVariables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 impl Settings {
@@ -88,6 +127,12 @@ impl Settings {
                 }),
             })
             .transpose()?;
+        let mut auth = AuthVariables::default();
+        for name in AUTH_VARIABLES {
+            if let Some(value) = get(name) {
+                auth.set(name, value);
+            }
+        }
         Ok(Settings {
             table_name: get(ENV_TABLE_NAME),
             sync_queue_url: get(ENV_SYNC_QUEUE_URL),
@@ -96,6 +141,7 @@ impl Settings {
             introspection,
             default_tenant,
             max_receive_count,
+            auth,
             in_lambda: get(ENV_LAMBDA_FUNCTION).is_some(),
         })
     }
@@ -155,6 +201,9 @@ mod tests {
             ("OMS_GRAPHQL_INTROSPECTION", "TRUE"),
             ("OMS_DEFAULT_TENANT", "shop-1"),
             ("OMS_MAX_RECEIVE_COUNT", "5"),
+            ("OMS_JWT_HS256_SECRET_PARAM", "/oms/dev/jwt-hs256-secret"),
+            ("OMS_JWT_HS256_SECRET", "do-not-print-me"),
+            ("OMS_JWT_ISSUER", " "),
             ("AWS_LAMBDA_FUNCTION_NAME", "oms-graphql-checkout"),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
@@ -164,11 +213,34 @@ mod tests {
         assert_eq!(s.log_filter.as_deref(), Some("debug"));
         assert!(s.introspection);
         assert_eq!(
-            s.default_tenant.map(|t| t.to_string()).as_deref(),
+            s.default_tenant.as_ref().map(|t| t.to_string()).as_deref(),
             Some("shop-1")
         );
         assert_eq!(s.max_receive_count, Some(5));
+        assert_eq!(
+            s.auth.get("OMS_JWT_HS256_SECRET_PARAM").as_deref(),
+            Some("/oms/dev/jwt-hs256-secret")
+        );
+        assert_eq!(s.auth.get("OMS_DEFAULT_TENANT").as_deref(), Some("shop-1"));
+        assert_eq!(s.auth.get("OMS_JWT_ISSUER"), None, "blank is unset");
+        assert!(!format!("{s:?}").contains("do-not-print-me"), "{s:?}");
         assert!(s.in_lambda);
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn the_token_variables_are_the_ones_oms_auth_reads() {
+        assert_eq!(
+            AUTH_VARIABLES,
+            [
+                oms_auth::ENV_JWKS_URL,
+                oms_auth::ENV_ISSUER,
+                oms_auth::ENV_AUDIENCE,
+                oms_auth::ENV_HS256_SECRET,
+                oms_auth::ENV_HS256_SECRET_PARAM,
+                oms_auth::ENV_DEFAULT_TENANT,
+            ]
+        );
     }
 
     #[test]

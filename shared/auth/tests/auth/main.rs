@@ -4,3 +4,4 @@ mod dev_mode;
 mod helpers;
 mod https;
 mod jwks_mode;
+mod stored_secret;

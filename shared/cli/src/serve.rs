@@ -35,7 +35,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     oms_runtime::init_logs(&settings, oms_runtime::LogFormat::Human);
     // The one clock: the store's TTL view, the use cases, tokens and webhook windows.
     let clock: Arc<dyn Clock> = oms_runtime::system_clock();
-    let opened = args.store.open_serving(clock.clone()).await?;
+    let opened = args
+        .store
+        .open_serving(clock.clone(), settings.cursor_key())
+        .await?;
     let store = opened.store.clone();
     if args.demo {
         demo::seed(store.as_ref())

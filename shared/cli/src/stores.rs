@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Args;
 use oms_application::ports::{Clock, Store};
+use oms_persistence::cursor::CursorKey;
 use oms_persistence::Repository;
 use oms_runtime::StoreChoice;
 use oms_store::ItemStore;
@@ -54,12 +55,18 @@ impl StoreArgs {
         Ok(Arc::new(Repository::new(self.open_items(clock).await?)))
     }
 
-    /// The repositories, and the embedded store's file itself when that is the store (its
-    /// change stream and queue journals make `oms serve` durable).
-    pub async fn open_serving(&self, clock: Arc<dyn Clock>) -> Result<Opened> {
+    /// The repositories, signing list cursors with `cursor_key` (`OMS_CURSOR_SECRET`), and the
+    /// embedded store's file itself when that is the store (its change stream and queue journals
+    /// make `oms serve` durable).
+    pub async fn open_serving(
+        &self,
+        clock: Arc<dyn Clock>,
+        cursor_key: CursorKey,
+    ) -> Result<Opened> {
         if self.dynamodb_table.is_some() {
+            let items = self.open_items(clock).await?;
             return Ok(Opened {
-                store: self.open(clock).await?,
+                store: Arc::new(Repository::new(items).with_cursor_key(cursor_key)),
                 embedded: None,
             });
         }
@@ -67,7 +74,7 @@ impl StoreArgs {
             .with_context(|| format!("opening the {}", self.describe()))?;
         let items: Arc<dyn ItemStore> = file.clone();
         Ok(Opened {
-            store: Arc::new(Repository::new(items)),
+            store: Arc::new(Repository::new(items).with_cursor_key(cursor_key)),
             embedded: Some(file),
         })
     }

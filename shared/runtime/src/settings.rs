@@ -11,6 +11,10 @@ pub const ENV_EVENTS_QUEUE_URL: &str = "OMS_EVENTS_QUEUE_URL";
 pub const ENV_LOG: &str = "OMS_LOG";
 pub const ENV_GRAPHQL_INTROSPECTION: &str = "OMS_GRAPHQL_INTROSPECTION";
 pub const ENV_DEFAULT_TENANT: &str = "OMS_DEFAULT_TENANT";
+/// The secret list cursors are signed with (docs/data-model.md, "List cursors").
+pub const ENV_CURSOR_SECRET: &str = "OMS_CURSOR_SECRET";
+/// Shortest `OMS_CURSOR_SECRET` accepted, in bytes (e.g. `openssl rand -base64 32`).
+pub const MIN_CURSOR_SECRET_BYTES: usize = 32;
 /// The `maxReceiveCount` of the queue an SQS-triggered function consumes (its redrive policy):
 /// a record failing on that receive is dead-lettered, which the function counts.
 pub const ENV_MAX_RECEIVE_COUNT: &str = "OMS_MAX_RECEIVE_COUNT";
@@ -55,6 +59,9 @@ pub struct Settings {
     pub max_receive_count: Option<u32>,
     /// The token variables ([`AUTH_VARIABLES`]) that are set.
     pub auth: AuthVariables,
+    /// The key list cursors are signed with, derived from `OMS_CURSOR_SECRET` (`Debug` shows no
+    /// key). `None`: the public local key ([`Settings::cursor_key`]).
+    pub cursor_key: Option<oms_persistence::cursor::CursorKey>,
     /// Running inside AWS Lambda.
     pub in_lambda: bool,
 }
@@ -142,8 +149,19 @@ impl Settings {
             default_tenant,
             max_receive_count,
             auth,
+            cursor_key: get(ENV_CURSOR_SECRET)
+                .map(|secret| cursor_key(&secret))
+                .transpose()?,
             in_lambda: get(ENV_LAMBDA_FUNCTION).is_some(),
         })
+    }
+
+    /// The key list cursors are signed and checked with: `OMS_CURSOR_SECRET`'s, else the public
+    /// local key (`oms serve` on a laptop, tests).
+    pub fn cursor_key(&self) -> oms_persistence::cursor::CursorKey {
+        self.cursor_key
+            .clone()
+            .unwrap_or_else(oms_persistence::cursor::CursorKey::local_default)
     }
 
     /// `OMS_TABLE_NAME`, required by every function.
@@ -175,6 +193,21 @@ impl Settings {
             .as_deref()
             .ok_or(SettingsError::Missing(ENV_SYNC_QUEUE_URL))
     }
+}
+
+fn cursor_key(secret: &str) -> Result<oms_persistence::cursor::CursorKey, SettingsError> {
+    if secret.len() < MIN_CURSOR_SECRET_BYTES {
+        return Err(SettingsError::Invalid {
+            name: ENV_CURSOR_SECRET,
+            reason: format!(
+                "{} bytes; at least {MIN_CURSOR_SECRET_BYTES} are needed",
+                secret.len()
+            ),
+        });
+    }
+    Ok(oms_persistence::cursor::CursorKey::from_secret(
+        secret.as_bytes(),
+    ))
 }
 
 #[cfg(test)]
@@ -276,6 +309,26 @@ mod tests {
             read(&[("OMS_DEFAULT_TENANT", "a#b")]),
             Err(SettingsError::Invalid {
                 name: "OMS_DEFAULT_TENANT",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_cursor_secret_gives_the_cursor_key_and_is_never_printed() {
+        use oms_persistence::cursor::CursorKey;
+        let secret = "0123456789abcdef0123456789abcdef";
+        let s = read(&[("OMS_CURSOR_SECRET", secret)]).unwrap();
+        assert_eq!(s.cursor_key(), CursorKey::from_secret(secret.as_bytes()));
+        assert_ne!(s.cursor_key(), CursorKey::local_default());
+        assert!(!format!("{s:?}").contains(secret));
+        let unset = read(&[("OMS_CURSOR_SECRET", "  ")]).unwrap();
+        assert_eq!(unset.cursor_key, None);
+        assert_eq!(unset.cursor_key(), CursorKey::local_default());
+        assert!(matches!(
+            read(&[("OMS_CURSOR_SECRET", "short")]),
+            Err(SettingsError::Invalid {
+                name: "OMS_CURSOR_SECRET",
                 ..
             })
         ));

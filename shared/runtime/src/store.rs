@@ -26,6 +26,30 @@ pub fn dynamo_store(config: &SdkConfig, table: &str, clock: Arc<dyn Clock>) -> A
     ))))
 }
 
+/// The repositories of a GraphQL function: [`dynamo_store`] on `OMS_TABLE_NAME`, signing list
+/// cursors with the key of `OMS_CURSOR_SECRET`. Unset in Lambda, the public local key is used and
+/// a warning logged: cursors then stay bound to their tenant, caller and filter (those are inside
+/// the MAC, and the partition comes from the request), but anyone can sign one.
+///
+/// # Errors
+/// `OMS_TABLE_NAME` is missing.
+pub fn graphql_store(
+    config: &SdkConfig,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn Store>, SettingsError> {
+    if settings.cursor_key.is_none() && settings.in_lambda {
+        tracing::warn!(
+            "OMS_CURSOR_SECRET is not set: list cursors are signed with the public local key"
+        );
+    }
+    let client = aws_sdk_dynamodb::Client::new(config);
+    let items = Arc::new(DynamoStore::new(&client, settings.table()?, clock));
+    Ok(Arc::new(
+        Repository::new(items).with_cursor_key(settings.cursor_key()),
+    ))
+}
+
 /// The SQS client of the process.
 pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)

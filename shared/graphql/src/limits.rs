@@ -8,10 +8,10 @@
 //!   - a scalar or enum field costs 0; a field returning an object (or a list of objects) costs 1
 //!     plus its selection;
 //!   - a connection field (one with a `first` argument, i.e. `listOrders`) costs, each time it
-//!     runs, 1 (the call) + [`NODE_COST`] × `first` (each node's stored item read and its edge)
-//!     + its selection, where the nodes' selection is counted **once, not per node**: a node's
-//!     fields are projections of the one item already read, and fields selected under their own
-//!     name merge, so a node's shape is bounded by the schema;
+//!     runs, 1 (the call) plus [`NODE_COST`] × `first` (each node's stored item read and its
+//!     edge) plus its selection, where the nodes' selection is counted **once, not per node**: a
+//!     node's fields are projections of the one item already read, and fields selected under
+//!     their own name merge, so a node's shape is bounded by the schema;
 //!   - but a field selected under an **alias** (response key ≠ field name) repeats output, so
 //!     inside the nodes it is charged (with its whole selection) for every node, × `first`;
 //!   - page size = `first`, its default 20 when omitted or null; a `first` outside

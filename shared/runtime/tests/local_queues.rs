@@ -2,7 +2,7 @@
 //! runtime torn down with handlers mid-flight, the store dropped) loses nothing accepted.
 #![cfg(feature = "sqlite")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,7 +54,7 @@ fn runtime() -> tokio::runtime::Runtime {
 type Log = Arc<Mutex<Vec<String>>>;
 
 /// A queue on the file in `dir` whose handler records bodies, failing those `fail` names.
-async fn queue(dir: &PathBuf, log: Log, fail: fn(&str) -> bool) -> InProcessQueue {
+async fn queue(dir: &Path, log: Log, fail: fn(&str) -> bool) -> InProcessQueue {
     let file = open_embedded(dir, clock()).expect("open");
     InProcessQueue::durable(
         fast(),

@@ -556,7 +556,8 @@ async fn every_answer_is_counted_once_under_its_own_metric() {
         product_data("p-1", "SKU-1", -5, "10.00"),
     );
     let huge = vec![b' '; 256 * 1024 + 1];
-    let cases: Vec<(Vec<(String, String)>, &[u8], &str, Metric)> = vec![
+    type Case<'a> = (Vec<(String, String)>, &'a [u8], &'a str, Metric);
+    let cases: Vec<Case> = vec![
         (
             signed(&body),
             &body,

@@ -160,6 +160,7 @@ pub(crate) fn pricing_context<'a>(
         coupons: &view.coupons,
         shipping_options: &view.shipping_options,
         tax_table: tax,
+        prices_include_tax: false,
         now,
     }
 }

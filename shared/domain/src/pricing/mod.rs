@@ -7,8 +7,10 @@
 //! 3. shipping: the selected method re-validated against the current order; cost computed
 //!    (`shipping.rs`); a free-shipping offer zeroes it.
 //! 4. tax: per matching rule, base = discounted goods (taxable share) + shipping if the rule taxes
-//!    shipping; one rounding per tax line (`tax.rs`).
-//! 5. total = subtotal − discount + shipping + tax (never negative).
+//!    shipping; added on top (exclusive) or extracted from the base when the tenant's prices
+//!    include tax; one rounding per tax line (`tax.rs`).
+//! 5. total = subtotal − discount + shipping + tax (exclusive) or subtotal − discount + shipping
+//!    (inclusive: the tax is already in it); never negative.
 
 pub mod coupons;
 pub mod offers;
@@ -47,6 +49,10 @@ pub struct TaxLine {
     pub name: String,
     pub rate: Decimal,
     pub amount: Money,
+    /// The tax is contained in the prices (extracted, not added to the total). Orders priced
+    /// before inclusive tax existed have none: exclusive.
+    #[serde(default)]
+    pub included: bool,
 }
 
 /// GraphQL `ShippingOption`: an eligible method with its computed cost.
@@ -73,6 +79,10 @@ pub struct PriceBreakdown {
     pub tax_lines: Vec<TaxLine>,
     pub tax_total: Money,
     pub total: Money,
+    /// The prices (lines, shipping, discounts) include the tax, so `tax_total` is contained in
+    /// `total`, not added to it. Orders priced before inclusive tax existed have none: false.
+    #[serde(default)]
+    pub prices_include_tax: bool,
 }
 
 impl PriceBreakdown {
@@ -88,6 +98,7 @@ impl PriceBreakdown {
             tax_lines: vec![],
             tax_total: z,
             total: z,
+            prices_include_tax: false,
         }
     }
 }
@@ -104,6 +115,9 @@ pub struct PricingContext<'a> {
     /// The vendor's shipping options, in any state.
     pub shipping_options: &'a [ShippingOptionRule],
     pub tax_table: &'a TaxTable,
+    /// The tenant's prices include tax: tax lines are extracted from the amounts, the total is
+    /// not increased (docs/pricing.md "Tax-inclusive prices").
+    pub prices_include_tax: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -242,12 +256,17 @@ pub fn price(input: &PricingInput<'_>, ctx: &PricingContext<'_>) -> DomainResult
         discount_total: offers.discount_total,
         shipping_cost,
     };
-    let tax_lines = tax::compute_tax(ctx.tax_table, input.destination, &tax_base)?;
+    let tax_lines = if ctx.prices_include_tax {
+        tax::compute_included_tax(ctx.tax_table, input.destination, &tax_base)?
+    } else {
+        tax::compute_tax(ctx.tax_table, input.destination, &tax_base)?
+    };
     let tax_total = Money::sum(currency, tax_lines.iter().map(|t| &t.amount))?;
-    // 5. Total.
-    let total = discounted
-        .checked_add(&shipping_cost)?
-        .checked_add(&tax_total)?;
+    // 5. Total: inclusive tax is already in the amounts.
+    let mut total = discounted.checked_add(&shipping_cost)?;
+    if !ctx.prices_include_tax {
+        total = total.checked_add(&tax_total)?;
+    }
     if total.minor() < 0 {
         return Err(DomainError::new(
             ErrorCode::InvalidState,
@@ -264,6 +283,7 @@ pub fn price(input: &PricingInput<'_>, ctx: &PricingContext<'_>) -> DomainResult
         tax_lines,
         tax_total,
         total,
+        prices_include_tax: ctx.prices_include_tax,
     };
     Ok(Priced {
         breakdown,

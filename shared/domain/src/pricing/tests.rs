@@ -15,6 +15,7 @@ struct World {
     coupon_snapshots: Vec<Coupon>,
     shipping_options: Vec<ShippingOptionRule>,
     tax_table: TaxTable,
+    prices_include_tax: bool,
     now: DateTime<Utc>,
     currency: Currency,
     lines: Vec<LineItem>,
@@ -31,6 +32,7 @@ impl World {
             coupon_snapshots: vec![],
             shipping_options: vec![],
             tax_table: TaxTable::default_rules(),
+            prices_include_tax: false,
             now: now(),
             currency: Currency::SGD,
             lines,
@@ -57,6 +59,7 @@ impl World {
             coupons: &self.coupon_snapshots,
             shipping_options: &self.shipping_options,
             tax_table: &self.tax_table,
+            prices_include_tax: self.prices_include_tax,
             now: self.now,
         }
     }
@@ -152,6 +155,81 @@ fn original_worked_example_9_7_totals_19_62_sgd() {
     assert_eq!(b.tax_total.to_string(), "1.62 SGD");
     assert_eq!(b.total.to_string(), "19.62 SGD");
     assert!(b.gift_lines.is_empty());
+}
+
+/// docs/pricing.md "Worked example: tax-inclusive prices".
+fn inclusive_worked_example() -> World {
+    let mut w = World::new(vec![line("T-SHIRT-L", 1090, 2, "1.0")]);
+    let mut ten = offer("o-10", OfferKind::PercentageDiscount, "10");
+    ten.name = "10% Off".into();
+    w.offers = vec![ten];
+    w.shipping_options = vec![rule(ShippingMethod::Standard, 500, 150)];
+    w.selected = Some(ShippingMethod::Standard);
+    w.prices_include_tax = true;
+    w
+}
+
+#[test]
+fn inclusive_worked_example_totals_27_62_sgd_incl_gst_2_28() {
+    let w = inclusive_worked_example();
+    let b = w.breakdown();
+    assert_eq!(b.subtotal.to_string(), "21.80 SGD");
+    assert_eq!(b.discount_total.to_string(), "2.18 SGD");
+    assert_eq!(b.shipping_cost.to_string(), "8.00 SGD");
+    let taxes: Vec<(&str, String, String, bool)> = b
+        .tax_lines
+        .iter()
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.rate.to_string(),
+                t.amount.to_string(),
+                t.included,
+            )
+        })
+        .collect();
+    // (21.80 − 2.18 + 8.00) × 9 / 109 = 27.62 × 9 / 109 = 2.2805… → 2.28.
+    assert_eq!(
+        taxes,
+        vec![("GST", "9".to_string(), "2.28 SGD".to_string(), true)]
+    );
+    assert_eq!(b.tax_total.to_string(), "2.28 SGD");
+    assert_eq!(b.total.to_string(), "27.62 SGD", "the tax is not added");
+    assert!(b.prices_include_tax);
+    // The same order with exclusive prices: 27.62 + 9 % = 27.62 + 2.49.
+    let mut exclusive = w;
+    exclusive.prices_include_tax = false;
+    let e = exclusive.breakdown();
+    assert!(!e.prices_include_tax);
+    assert!(e.tax_lines.iter().all(|t| !t.included));
+    assert_eq!(amounts(&e), [2180, 218, 800, 249, 3011]);
+}
+
+#[test]
+fn inclusive_prices_keep_the_total_whatever_the_destination() {
+    let mut w = inclusive_worked_example();
+    w.selected = None;
+    let sg = w.breakdown();
+    assert_eq!(
+        amounts(&sg),
+        [2180, 218, 0, 162, 1962],
+        "19.62 × 9/109 = 1.62"
+    );
+    w.destination = Some(address("US", Some("CA"), "Los Angeles"));
+    // 19.62 × 7.5 / 107.5 = 1.3688… → 1.37; the total stays 19.62.
+    assert_eq!(amounts(&w.breakdown()), [2180, 218, 0, 137, 1962]);
+    w.destination = None;
+    let none = w.breakdown();
+    assert!(none.tax_lines.is_empty());
+    assert_eq!(amounts(&none), [2180, 218, 0, 0, 1962]);
+}
+
+#[test]
+fn inclusive_free_shipping_waives_the_gross_shipping_price() {
+    let mut w = worked_example();
+    w.prices_include_tax = true;
+    // 20.00 − 2.00, shipping waived: 18.00 × 9 / 109 = 1.486… → 1.49; total 18.00.
+    assert_eq!(amounts(&w.breakdown()), [2000, 200, 0, 149, 1800]);
 }
 
 #[test]
@@ -625,5 +703,71 @@ proptest! {
         if let (Some(dest_quote), Ok(listed)) = (b.shipping.as_ref(), w.options()) {
             prop_assert!(listed.contains(dest_quote));
         }
+        prop_assert!(!b.prices_include_tax && b.tax_lines.iter().all(|t| !t.included));
+    }
+
+    /// Tax-inclusive prices: the total is what the customer sees on the shelf (subtotal −
+    /// discounts + shipping) whatever the tax rates, the extracted tax never exceeds it, and
+    /// every line is at most the exclusive line of the same rule. Everything but the tax is
+    /// priced exactly as with exclusive prices.
+    #[test]
+    fn inclusive_totals_never_change_with_the_tax_rate(
+        lines in arb_lines(),
+        offers in proptest::collection::vec(arb_offer(), 0..6),
+        destination in arb_destination(),
+        selected in arb_method(),
+        rates in proptest::collection::vec((0i64..30_000, any::<bool>(), any::<bool>()), 0..4),
+        hour in 0u32..24,
+    ) {
+        let mut w = World::new(lines);
+        w.offers = offers;
+        w.destination = destination;
+        w.selected = selected;
+        w.shipping_options = shipping_menu();
+        w.now = at(hour, 30);
+        w.prices_include_tax = true;
+        let Ok(with_defaults) = w.try_price() else {
+            return Err(TestCaseError::fail("price failed"));
+        };
+        w.tax_table = TaxTable {
+            rules: rates
+                .iter()
+                .enumerate()
+                .map(|(i, (rate, regional, ship))| TaxRule {
+                    country: country(if *regional { "US" } else { "SG" }),
+                    region: regional.then(|| "CA".to_string()),
+                    name: format!("T{i}"),
+                    rate: rust_decimal::Decimal::new(*rate, 2),
+                    shipping_taxable: *ship,
+                })
+                .collect(),
+        };
+        let Ok(inclusive) = w.try_price() else {
+            return Err(TestCaseError::fail("price failed"));
+        };
+        w.prices_include_tax = false;
+        let Ok(exclusive) = w.try_price() else {
+            return Err(TestCaseError::fail("price failed"));
+        };
+        let (i, e, d) = (&inclusive.breakdown, &exclusive.breakdown, &with_defaults.breakdown);
+        let shelf = i.subtotal.minor() - i.discount_total.minor() + i.shipping_cost.minor();
+        prop_assert_eq!(i.total.minor(), shelf);
+        prop_assert_eq!(d.total.minor(), shelf, "another tax table, the same total");
+        prop_assert_eq!(e.total.minor() - e.tax_total.minor(), shelf);
+        prop_assert!(i.prices_include_tax && i.tax_lines.iter().all(|t| t.included));
+        let tax: i64 = i.tax_lines.iter().map(|t| t.amount.minor()).sum();
+        prop_assert_eq!(tax, i.tax_total.minor());
+        prop_assert!(0 <= i.tax_total.minor() && i.tax_total.minor() <= i.total.minor());
+        prop_assert_eq!(i.tax_lines.len(), e.tax_lines.len());
+        for (a, b) in i.tax_lines.iter().zip(&e.tax_lines) {
+            prop_assert_eq!(&a.name, &b.name);
+            prop_assert!(a.amount.minor() <= b.amount.minor());
+        }
+        // Only the tax differs.
+        prop_assert_eq!(
+            (i.subtotal, i.discount_total, i.shipping_cost, &i.applied_offers, &i.shipping),
+            (e.subtotal, e.discount_total, e.shipping_cost, &e.applied_offers, &e.shipping)
+        );
+        prop_assert_eq!(&inclusive.shipping_cleared, &exclusive.shipping_cleared);
     }
 }

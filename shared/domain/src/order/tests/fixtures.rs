@@ -284,6 +284,7 @@ impl World {
             coupons: &self.coupons,
             shipping_options: &self.shipping,
             tax_table: &self.tax,
+            prices_include_tax: false,
             now,
         }
     }

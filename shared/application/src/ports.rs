@@ -11,10 +11,10 @@ use oms_domain::catalog::{
     Vendor,
 };
 use oms_domain::ids::{
-    AddressId, CouponCode, CustomerId, OrderId, Sku, TenantId, UserId, VendorId,
+    AddressId, CouponCode, CustomerId, OrderId, ProductId, Sku, TenantId, UserId, VendorId,
 };
 use oms_domain::order::events::OrderEvent;
-use oms_domain::order::{Order, OrderStatus};
+use oms_domain::order::{Order, OrderStatus, StockReservation};
 use oms_domain::pricing::CouponUsage;
 
 use crate::records::{IdempotencyKey, IdempotencyRecord, PaymentRecord, TenantConfig};
@@ -69,13 +69,50 @@ pub enum CommitError {
     Fault(#[from] StoreFault),
 }
 
-/// One stock movement of a commit: negative reserves (condition `stock >= qty` and product
-/// active), positive releases.
+/// What a commit does to the units of one SKU (its stock item: docs/data-model.md "Stock").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockMove {
+    /// placeOrder: the order holds the units (`available −q`, `held +q`), only while the
+    /// product is active and `available >= q`.
+    Hold,
+    /// cancelOrder, expiry: the units held are given back (`available +q`, `held −q`). Never
+    /// refused for lack of units.
+    Release,
+    /// markAsShipped at `at`: the units held left the warehouse (`held −q`, `shipped +q`): they
+    /// stay unavailable until a product snapshot observed at or after `at` counts them.
+    Ship { at: DateTime<Utc> },
+}
+
+/// One stock movement of a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockChange {
     pub vendor_id: VendorId,
+    /// The product the units are of: a release or shipment follows it to its current SKU when the
+    /// SKU was renamed after the hold.
+    pub product_id: ProductId,
     pub sku: Sku,
-    pub delta: i64,
+    pub quantity: u32,
+    pub movement: StockMove,
+}
+
+impl StockChange {
+    /// One change per reserved SKU.
+    pub fn of(
+        vendor: &VendorId,
+        reservations: &[StockReservation],
+        movement: StockMove,
+    ) -> Vec<StockChange> {
+        reservations
+            .iter()
+            .map(|r| StockChange {
+                vendor_id: vendor.clone(),
+                product_id: r.product_id.clone(),
+                sku: r.sku.clone(),
+                quantity: r.quantity,
+                movement,
+            })
+            .collect()
+    }
 }
 
 /// One coupon redemption (+1, checked against the limits) or release (-1).
@@ -310,12 +347,25 @@ pub trait CatalogRepository: Send + Sync {
 /// Writes from snapshot sync, identity and payment events.
 #[async_trait]
 pub trait SyncRepository: Send + Sync {
-    /// Applies the snapshot only if `version` is newer than the stored one.
+    /// Applies the snapshot only if `version` is newer than the stored one. A product applied
+    /// here has no observation time: it never counts shipments (see
+    /// [`SyncRepository::apply_product_snapshot`]).
     async fn apply_snapshot(
         &self,
         tenant: &TenantId,
         write: SnapshotWrite,
         version: u64,
+    ) -> Result<ApplyOutcome, StoreFault>;
+    /// Applies a product snapshot observed upstream at `observed_at` (the event's `occurred_at`;
+    /// a CSV import's time) only if `version` is newer than the stored one. Its `stock` is the
+    /// on-hand count: units held by orders stay held, and units shipped at or before
+    /// `observed_at` count as gone (docs/data-model.md "Stock").
+    async fn apply_product_snapshot(
+        &self,
+        tenant: &TenantId,
+        product: Product,
+        version: u64,
+        observed_at: DateTime<Utc>,
     ) -> Result<ApplyOutcome, StoreFault>;
     /// Records a webhook event id (or legacy signature); false when it was already recorded.
     async fn record_event_id(

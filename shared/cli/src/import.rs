@@ -82,10 +82,12 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let version = u64::try_from(clock.now().timestamp_millis()).unwrap_or(0);
+    let imported_at = clock.now();
+    let version = u64::try_from(imported_at.timestamp_millis()).unwrap_or(0);
     let options = ImportOptions {
         dry_run: args.dry_run,
         default_version: version,
+        imported_at,
     };
     let mut progress = |p: oms_webhooks::ImportProgress| {
         if let Some(bar) = &bar {

@@ -31,7 +31,10 @@ pub struct Product {
     pub options: BTreeMap<String, String>,
     /// Unit price; its currency is the product's currency.
     pub price: Money,
-    /// Units on hand (the storage layer decrements it atomically at placeOrder).
+    /// In a snapshot from the catalog: the upstream's units on hand. As read for a decision
+    /// (checkout, cart edits, placeOrder): the units available to sell, i.e. on hand minus the
+    /// units orders hold or shipped since the catalog last counted, never below 0 (storage keeps
+    /// those counters apart from the snapshot: docs/data-model.md "Stock").
     pub stock: i64,
     pub package: Package,
     pub is_active: bool,

@@ -63,11 +63,19 @@ pub fn order_list_sort(created_at: DateTime<Utc>, id: &OrderId) -> String {
     )
 }
 
+fn product_pk(tenant: &TenantId, vendor: &VendorId, sku: &Sku) -> String {
+    format!("{}#VENDOR#{vendor}#SKU#{sku}", t(tenant))
+}
+
 pub fn product(tenant: &TenantId, vendor: &VendorId, sku: &Sku) -> Key {
-    Key::new(
-        format!("{}#VENDOR#{vendor}#SKU#{sku}", t(tenant)),
-        "PRODUCT",
-    )
+    Key::new(product_pk(tenant, vendor, sku), "PRODUCT")
+}
+
+/// A product's stock counters (`on_hand`, `held`, `shipped`, `available`), in the product's
+/// partition next to its item: placements update this small item, never the product body, and a
+/// product snapshot never overwrites what orders hold (docs/data-model.md "Stock").
+pub fn stock(tenant: &TenantId, vendor: &VendorId, sku: &Sku) -> Key {
+    Key::new(product_pk(tenant, vendor, sku), "STOCK")
 }
 
 /// Points from a product id (the sync entity key) to the product's vendor + SKU item.
@@ -207,6 +215,12 @@ mod tests {
                 product(t, &v(), &Sku::new("TSHIRT").unwrap()),
                 "T#acme#VENDOR#v-1#SKU#TSHIRT",
                 "PRODUCT",
+            ),
+            (
+                "stock",
+                stock(t, &v(), &Sku::new("TSHIRT").unwrap()),
+                "T#acme#VENDOR#v-1#SKU#TSHIRT",
+                "STOCK",
             ),
             (
                 "product ref",

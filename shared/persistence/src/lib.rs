@@ -6,5 +6,6 @@ pub mod codec;
 pub mod cursor;
 pub mod keys;
 mod repo;
+pub mod stock;
 
 pub use repo::{Repository, MAX_QUERIES_PER_PAGE};

@@ -41,6 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = ImportOptions {
         dry_run,
         default_version: 1,
+        imported_at: chrono::DateTime::UNIX_EPOCH,
     };
     let started = Instant::now();
     let report = import_csv(

@@ -23,11 +23,12 @@ use std::sync::Arc;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use oms_application::ports::{ApplyOutcome, SnapshotWrite, Store, StoreFault};
+use chrono::{DateTime, Utc};
+use oms_application::ports::{ApplyOutcome, Store, StoreFault};
 use oms_domain::ids::TenantId;
 use oms_sync::{CsvImport, Kind, RowError, Snapshot};
 
-use crate::updater::snapshot_write;
+use crate::updater::apply_snapshot_at;
 
 /// Rows written at once.
 pub const IMPORT_CONCURRENCY: usize = 16;
@@ -43,6 +44,9 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Version of rows without a `version` cell: use the import time in ms.
     pub default_version: u64,
+    /// When the file's data was observed: the import time (from the clock). A product row's
+    /// `stock` counts the shipments recorded up to then (docs/data-model.md "Stock").
+    pub imported_at: DateTime<Utc>,
 }
 
 /// Counts so far, reported every [`PROGRESS_EVERY`] rows and once at the end.
@@ -159,8 +163,8 @@ pub async fn import_csv<R: Read>(
                 line = row.line;
                 if !options.dry_run {
                     let keys = item_keys(&row.snapshot);
-                    let write = snapshot_write(row.snapshot);
-                    if let Err(source) = writes.start(keys, write, row.version, &mut report).await {
+                    let write = (row.snapshot, row.version, options.imported_at);
+                    if let Err(source) = writes.start(keys, write, &mut report).await {
                         return Err(writes.abort(source, report).await);
                     }
                 }
@@ -207,14 +211,16 @@ fn item_keys(snapshot: &Snapshot) -> Vec<String> {
 type WriteResult = (Vec<String>, Result<ApplyOutcome, StoreFault>);
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = WriteResult> + Send + 'a>>;
 
+/// A row's snapshot, its version and when it was observed.
+type RowWrite = (Snapshot, u64, DateTime<Utc>);
+
 async fn write_row(
     store: &dyn Store,
     tenant: &TenantId,
     keys: Vec<String>,
-    write: SnapshotWrite,
-    version: u64,
+    (snapshot, version, observed_at): RowWrite,
 ) -> WriteResult {
-    let outcome = store.apply_snapshot(tenant, write, version).await;
+    let outcome = apply_snapshot_at(store, tenant, snapshot, version, observed_at).await;
     (keys, outcome)
 }
 
@@ -241,8 +247,7 @@ impl<'a> Writes<'a> {
     async fn start(
         &mut self,
         keys: Vec<String>,
-        write: SnapshotWrite,
-        version: u64,
+        write: RowWrite,
         report: &mut ImportReport,
     ) -> Result<(), StoreFault> {
         while !self.in_flight.is_empty()
@@ -252,13 +257,8 @@ impl<'a> Writes<'a> {
             self.settle_one(report).await?;
         }
         self.busy.extend(keys.iter().cloned());
-        self.in_flight.push(Box::pin(write_row(
-            self.store,
-            self.tenant,
-            keys,
-            write,
-            version,
-        )));
+        self.in_flight
+            .push(Box::pin(write_row(self.store, self.tenant, keys, write)));
         Ok(())
     }
 

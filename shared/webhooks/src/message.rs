@@ -63,6 +63,9 @@ pub struct ValidMessage {
     pub event_type: EventType,
     pub event_id: String,
     pub version: u64,
+    /// When the sender observed the data (the envelope's `occurred_at`; the receive time for
+    /// legacy events).
+    pub occurred_at: DateTime<Utc>,
     pub event: SyncEvent,
 }
 
@@ -140,6 +143,7 @@ impl SyncMessage {
             event_type,
             event_id: event_id.to_string(),
             version: self.version,
+            occurred_at: self.occurred_at,
             event,
         })
     }

@@ -5,7 +5,8 @@
 //! Batching and partial-batch failures are the queue crate's job; [`UpdateError::is_permanent`]
 //! tells it whether to retry.
 //!
-//! - **Snapshots** → `apply_snapshot(tenant, snapshot, version)`. Not newer than the stored
+//! - **Snapshots** → `apply_snapshot(tenant, snapshot, version)` (products:
+//!   `apply_product_snapshot` with the event's `occurred_at`). Not newer than the stored
 //!   version: dropped and counted in [`UpdaterStats::stale`].
 //! - **Identity** (`user.logged_in`) → `refresh_user` in the event's tenant only (the original
 //!   wiped a user's authorisations in every tenant). The customer snapshot gets the event's
@@ -23,6 +24,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use oms_application::ports::{
     ApplyOutcome, Clock, CommitError, OrderCommit, OrderLoadRequest, SnapshotWrite, Store,
     StoreFault,
@@ -174,16 +176,16 @@ async fn apply_message(deps: &UpdaterDeps, message_body: &str) -> Result<Applied
     let ValidMessage {
         tenant,
         version,
+        occurred_at,
         event,
         ..
     } = message;
     match event {
         SyncEvent::Snapshot(snapshot) => {
             require_tenant(deps, &tenant).await?;
-            let outcome = deps
-                .store
-                .apply_snapshot(&tenant, snapshot_write(snapshot), version)
-                .await?;
+            let outcome =
+                apply_snapshot_at(deps.store.as_ref(), &tenant, snapshot, version, occurred_at)
+                    .await?;
             Ok(outcome.into())
         }
         SyncEvent::Identity(identity) => {
@@ -198,6 +200,30 @@ async fn require_tenant(deps: &UpdaterDeps, tenant: &TenantId) -> Result<(), Upd
     match deps.store.get_tenant_config(tenant).await? {
         Some(_) => Ok(()),
         None => Err(UpdateError::UnknownTenant(tenant.clone())),
+    }
+}
+
+/// Applies a validated snapshot at `version`, observed upstream at `observed_at` (the event's
+/// `occurred_at`; a CSV import's time): a product's `stock` is its on-hand count then, so units
+/// orders hold stay held and units shipped up to then count as gone (docs/data-model.md "Stock").
+pub(crate) async fn apply_snapshot_at(
+    store: &dyn Store,
+    tenant: &TenantId,
+    snapshot: Snapshot,
+    version: u64,
+    observed_at: DateTime<Utc>,
+) -> Result<ApplyOutcome, StoreFault> {
+    match snapshot {
+        Snapshot::Product(p) => {
+            store
+                .apply_product_snapshot(tenant, p, version, observed_at)
+                .await
+        }
+        other => {
+            store
+                .apply_snapshot(tenant, snapshot_write(other), version)
+                .await
+        }
     }
 }
 

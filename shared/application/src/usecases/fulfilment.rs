@@ -9,7 +9,7 @@ use super::Oms;
 use crate::caller::Caller;
 use crate::error::AppResult;
 use crate::metrics::Metric;
-use crate::ports::{CouponUseChange, OrderCommit};
+use crate::ports::{CouponUseChange, OrderCommit, StockChange, StockMove};
 
 /// A vendor's fulfilment step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,12 +85,23 @@ impl Oms {
             .load_visible(caller, order_id, Side::Vendor, None, None)
             .await?;
         let read_version = order.version;
+        let mut stock = Vec::new();
         let events: Vec<OrderEvent> = match &step {
-            Fulfilment::MarkAsShipped => order.mark_shipped(now)?,
+            Fulfilment::MarkAsShipped => {
+                let events = order.mark_shipped(now)?;
+                // The units held leave with the goods: shipped, still not available to sell.
+                let shipped = order.shipped_stock()?;
+                stock = StockChange::of(
+                    &order.vendor.vendor_id,
+                    &shipped,
+                    StockMove::Ship { at: now },
+                );
+                events
+            }
             Fulfilment::AddTrackingReference(url) => order.add_tracking_reference(url, now)?,
             Fulfilment::MarkAsCompleted => order.mark_completed(now)?,
         };
-        self.commit_simple(caller, order, read_version, events)
+        self.commit_simple(caller, order, read_version, events, stock)
             .await
     }
 
@@ -100,8 +111,10 @@ impl Oms {
         order: Order,
         read_version: u64,
         events: Vec<OrderEvent>,
+        stock: Vec<StockChange>,
     ) -> AppResult<OrderOutcome> {
-        let commit = OrderCommit::new(order.clone(), Some(read_version), events);
+        let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
+        commit.stock = stock;
         self.store
             .commit(&caller.tenant, commit)
             .await

@@ -1,4 +1,4 @@
-//! placeOrder: DRAFT → PENDING in ONE transaction with the stock decrements, the coupon counters,
+//! placeOrder: DRAFT → PENDING in ONE transaction with the stock holds, the coupon counters,
 //! the idempotency record and the outbox events.
 
 use chrono::Duration;
@@ -14,7 +14,9 @@ use super::Oms;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metric;
-use crate::ports::{CatalogRequest, CommitError, CouponUseChange, OrderCommit, StockChange};
+use crate::ports::{
+    CatalogRequest, CommitError, CouponUseChange, OrderCommit, StockChange, StockMove,
+};
 use crate::records::{IdempotencyRecord, IDEMPOTENCY_TTL_HOURS};
 
 #[derive(Serialize)]
@@ -164,19 +166,16 @@ fn gift_skus(offers: &[oms_domain::catalog::Offer]) -> Vec<Sku> {
     skus
 }
 
-/// Stock movements of a placement (`sign` −1 reserves, +1 releases).
+/// Stock movements of a placement's units (`sign` −1 holds them, +1 releases them).
 pub(crate) fn stock_changes(
     vendor: &oms_domain::ids::VendorId,
     placement: &Placement,
     sign: i64,
 ) -> Vec<StockChange> {
-    placement
-        .stock
-        .iter()
-        .map(|r| StockChange {
-            vendor_id: vendor.clone(),
-            sku: r.sku.clone(),
-            delta: sign * i64::from(r.quantity),
-        })
-        .collect()
+    let movement = if sign < 0 {
+        StockMove::Hold
+    } else {
+        StockMove::Release
+    };
+    StockChange::of(vendor, &placement.stock, movement)
 }

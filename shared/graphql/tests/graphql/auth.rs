@@ -93,6 +93,15 @@ impl SyncRepository for BrokenStore {
     ) -> Result<ApplyOutcome, StoreFault> {
         Err(fault())
     }
+    async fn apply_product_snapshot(
+        &self,
+        _: &TenantId,
+        _: oms_domain::catalog::Product,
+        _: u64,
+        _: DateTime<Utc>,
+    ) -> Result<ApplyOutcome, StoreFault> {
+        Err(fault())
+    }
     async fn record_event_id(
         &self,
         _: &TenantId,

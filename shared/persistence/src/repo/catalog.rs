@@ -1,4 +1,4 @@
-//! Snapshot reads for checkout, in one BatchGetItem.
+//! Snapshot reads for checkout, in one BatchGetItem (each product with its stock item).
 
 use async_trait::async_trait;
 use oms_application::ports::{CatalogRepository, CatalogRequest, CatalogView, StoreFault};
@@ -7,13 +7,14 @@ use oms_domain::catalog::{
     Coupon, Customer, CustomerAddress, Offer, Product, ShippingMethod, ShippingOptionRule,
     UserAuthorization, Vendor,
 };
-use oms_domain::ids::{CustomerId, TenantId, UserId};
+use oms_domain::ids::{CustomerId, Sku, TenantId, UserId};
 use oms_domain::pricing::CouponUsage;
 use oms_store::{Index, Item, Key, QueryRequest, SkCondition, Value};
 
 use super::{fault, Repository};
 use crate::codec::{self, from_body, number, IS_ACTIVE, OFFERS, STOCK, USED};
 use crate::keys;
+use crate::stock::StockCounters;
 
 /// What a key of the batch stands for.
 enum Slot {
@@ -21,6 +22,7 @@ enum Slot {
     Offers,
     Shipping,
     Product,
+    Stock(Sku),
     Coupon,
     CouponUse(oms_domain::ids::CouponCode),
     Customer,
@@ -49,6 +51,7 @@ impl CatalogRepository for Repository {
             }
             for sku in &request.skus {
                 slots.push((keys::product(tenant, vendor, sku), Slot::Product));
+                slots.push((keys::stock(tenant, vendor, sku), Slot::Stock(sku.clone())));
             }
             for code in &request.coupon_codes {
                 slots.push((keys::coupon(tenant, vendor, code), Slot::Coupon));
@@ -86,6 +89,7 @@ impl CatalogRepository for Repository {
         let items = self.store.batch_get(&wanted, true).await.map_err(fault)?;
         let mut customer_uses: Vec<(oms_domain::ids::CouponCode, u32)> = Vec::new();
         let mut global_uses: Vec<(oms_domain::ids::CouponCode, u32)> = Vec::new();
+        let mut stock: Vec<(Sku, StockCounters)> = Vec::new();
         for item in &items {
             let key = Key::of(item).map_err(fault)?;
             let Some((_, slot)) = slots.iter().find(|(k, _)| *k == key) else {
@@ -98,6 +102,7 @@ impl CatalogRepository for Repository {
                     .shipping_options
                     .push(from_body::<ShippingOptionRule>(item)?),
                 Slot::Product => view.products.push(product_from_item(item)?),
+                Slot::Stock(sku) => stock.push((sku.clone(), StockCounters::from_item(item)?)),
                 Slot::Coupon => {
                     let coupon: Coupon = from_body(item)?;
                     global_uses.push((coupon.code.clone(), used(item)));
@@ -117,6 +122,14 @@ impl CatalogRepository for Repository {
             }
         }
         view.shipping_options.sort_by_key(|o| o.method);
+        // Decisions see the units available to sell. A product stored before holds were counted
+        // apart (no stock item yet) shows its stored `stock` until its stock item is created.
+        for product in &mut view.products {
+            product.stock = match stock.iter().find(|(s, _)| *s == product.sku) {
+                Some((_, counters)) => counters.to_sell(),
+                None => product.stock.max(0),
+            };
+        }
         for (code, total_used) in global_uses {
             let customer_used = customer_uses
                 .iter()
@@ -203,7 +216,8 @@ fn used(item: &Item) -> u32 {
     number(item, USED).map_or(0, |n| u32::try_from(n.max(0)).unwrap_or(u32::MAX))
 }
 
-/// The product body with the live `stock` and `is_active` attributes (stock moves by orders).
+/// The product body with its `is_active` attribute, and the `stock` attribute of an item stored
+/// before holds were counted apart (the units left to sell then).
 pub(crate) fn product_from_item(item: &Item) -> Result<Product, StoreFault> {
     let mut product: Product = from_body(item)?;
     if let Some(stock) = number(item, STOCK) {

@@ -3,6 +3,7 @@
 mod catalog;
 mod orders;
 mod outbox;
+mod stock;
 mod sync;
 mod tenants;
 

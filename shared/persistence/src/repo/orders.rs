@@ -1,24 +1,22 @@
 //! Orders: load, list, and the one-transaction commit.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use oms_application::ports::{
     CommitError, CouponUseChange, ListError, OrderCommit, OrderLoad, OrderLoadRequest, OrderOwner,
-    OrderPage, OrderQuery, OrderRepository, StockChange, StoreFault,
+    OrderPage, OrderQuery, OrderRepository, StockMove, StoreFault,
 };
 use oms_application::records::{IdempotencyRecord, PaymentRecord, TenantConfig};
 use oms_domain::catalog::UserAuthorization;
-use oms_domain::ids::{OrderId, Sku, TenantId, VendorId};
+use oms_domain::ids::{OrderId, TenantId};
 use oms_domain::order::Order;
 use oms_store::{
     Cond, Index, Item, Key, QueryRequest, SkCondition, StoreError, Update, Value, WriteOp,
 };
 
+use super::stock::{merge_stock, StockOp};
 use super::{fault, Repository};
 use crate::codec::{
-    self, base, from_body, to_body, unix, version_of, BODY, CLAIMED_BY, IS_ACTIVE, STOCK, USED,
-    VERSION,
+    self, base, from_body, to_body, unix, version_of, BODY, CLAIMED_BY, IS_ACTIVE, USED, VERSION,
 };
 use crate::cursor::{self, ListIndex};
 use crate::keys;
@@ -31,13 +29,18 @@ use oms_application::outbound::OUTBOX_ENTITY;
 /// about 4 MB of orders (a Lambda response holds 6 MB).
 pub const MAX_QUERIES_PER_PAGE: usize = 4;
 
+/// Retries of a commit after mending its stock ops (rare paths: a product stored before holds
+/// were counted apart, a SKU renamed after the hold, a later shipment recorded first).
+const STOCK_FIX_ATTEMPTS: usize = 2;
+
 /// How long outbox items stay (the relay reads the stream within minutes; TTL cleans up).
 const OUTBOX_TTL_DAYS: i64 = 7;
 
 /// What each op of a commit transaction stands for, to map a cancellation back to its cause.
 enum OpRole {
     Order,
-    Stock(Sku),
+    /// The index of the stock op.
+    Stock(usize),
     Coupon(oms_domain::ids::CouponCode),
     Payment,
     Idempotency,
@@ -97,14 +100,34 @@ impl OrderRepository for Repository {
     }
 
     async fn commit(&self, tenant: &TenantId, commit: OrderCommit) -> Result<(), CommitError> {
-        let (ops, roles) = commit_ops(tenant, &commit)?;
-        match self.store.transact_write(ops).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::TransactionCanceled { failed }) => {
-                Err(self.explain(tenant, &commit, &roles, &failed).await)
+        let mut stock = merge_stock(&commit.stock)?;
+        for attempt in 0..=STOCK_FIX_ATTEMPTS {
+            let (ops, roles) = commit_ops(tenant, &commit, &stock)?;
+            match self.store.transact_write(ops).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::TransactionCanceled { failed }) => {
+                    // Only stock ops failed: a missing stock item or a later shipment's time,
+                    // mended and tried again (rare paths: see `fix_stock`), or the reason.
+                    let stock_only = failed
+                        .iter()
+                        .all(|i| matches!(roles.get(*i), Some(OpRole::Stock(_))));
+                    if !stock_only || attempt == STOCK_FIX_ATTEMPTS {
+                        return Err(self.explain(tenant, &roles, &failed, &stock).await);
+                    }
+                    for index in &failed {
+                        if let Some(OpRole::Stock(j)) = roles.get(*index) {
+                            if let Some(op) = stock.get_mut(*j) {
+                                self.fix_stock(tenant, op).await?;
+                            }
+                        }
+                    }
+                }
+                Err(e) => return Err(CommitError::Fault(fault(e))),
             }
-            Err(e) => Err(CommitError::Fault(fault(e))),
         }
+        Err(CommitError::Fault(StoreFault::new(
+            "the order's stock items kept changing; retry later",
+        )))
     }
 
     async fn list_orders(
@@ -219,9 +242,9 @@ impl Repository {
     async fn explain(
         &self,
         tenant: &TenantId,
-        commit: &OrderCommit,
         roles: &[OpRole],
         failed: &[usize],
+        stock: &[StockOp],
     ) -> CommitError {
         // A concurrent request with the same idempotency key committed first: whatever else
         // failed with it (the order's version, which that request moved), the answer is a
@@ -238,20 +261,15 @@ impl Repository {
                 Some(OpRole::Idempotency) => return CommitError::IdempotencyKeyTaken,
                 Some(OpRole::Payment) => return CommitError::PaymentAlreadyUsed,
                 Some(OpRole::Coupon(code)) => return CommitError::CouponLimitReached(code.clone()),
-                Some(OpRole::Stock(sku)) => {
-                    // Failure path only: one read tells "inactive" from "not enough stock".
-                    let key = keys::product(tenant, &commit.order.vendor.vendor_id, sku);
-                    let active = match self.store.get(&key, true).await {
-                        Ok(Some(item)) => matches!(item.get(IS_ACTIVE), Some(Value::Bool(true))),
-                        Ok(None) => false,
-                        Err(e) => return CommitError::Fault(fault(e)),
-                    };
-                    return if active {
-                        CommitError::OutOfStock(sku.clone())
-                    } else {
-                        CommitError::ProductUnavailable(sku.clone())
-                    };
-                }
+                Some(OpRole::Stock(j)) => match stock.get(*j) {
+                    Some(op) if op.change.movement == StockMove::Hold => {
+                        // Failure path only: one read tells "inactive" from "not enough".
+                        return match self.hold_refusal(tenant, &op.change).await {
+                            Ok(e) | Err(e) => e,
+                        };
+                    }
+                    _ => {}
+                },
                 Some(OpRole::Snapshot) | None => {}
             }
         }
@@ -264,6 +282,7 @@ impl Repository {
 fn commit_ops(
     tenant: &TenantId,
     commit: &OrderCommit,
+    stock: &[StockOp],
 ) -> Result<(Vec<WriteOp>, Vec<OpRole>), CommitError> {
     let order = &commit.order;
     if &order.tenant != tenant {
@@ -284,21 +303,22 @@ fn commit_ops(
     });
     roles.push(OpRole::Order);
 
-    for change in merge_stock(&commit.stock) {
-        let key = keys::product(tenant, &change.vendor_id, &change.sku);
-        let cond = (change.delta < 0).then(|| {
-            Cond::And(vec![
-                Cond::Exists,
-                Cond::Eq(IS_ACTIVE.into(), Value::Bool(true)),
-                Cond::Ge(STOCK.into(), -change.delta),
-            ])
+    // One op per SKU on its stock item (docs/data-model.md "Stock").
+    for (j, op) in stock.iter().enumerate() {
+        if op.dropped {
+            continue;
+        }
+        let change = &op.change;
+        let key = keys::stock(tenant, &change.vendor_id, &change.sku);
+        let units = i64::from(change.quantity);
+        ops.push(match change.movement {
+            StockMove::Hold => crate::stock::hold(key, units),
+            StockMove::Release => crate::stock::release(key, units),
+            StockMove::Ship { at } => {
+                crate::stock::ship(key, units, at.timestamp_millis(), !op.keep_later_shipment)
+            }
         });
-        ops.push(WriteOp::Update {
-            key,
-            updates: vec![Update::Add(STOCK.into(), change.delta)],
-            cond,
-        });
-        roles.push(OpRole::Stock(change.sku.clone()));
+        roles.push(OpRole::Stock(j));
     }
 
     for change in &commit.coupon_uses {
@@ -405,25 +425,6 @@ fn snapshot_refresh(key: Key, entity: &str, body: Value, active: bool) -> WriteO
         ],
         cond: None,
     }
-}
-
-/// Two changes of one SKU become one op (a transaction may touch an item once).
-fn merge_stock(changes: &[StockChange]) -> Vec<StockChange> {
-    let mut merged: BTreeMap<(VendorId, Sku), i64> = BTreeMap::new();
-    for c in changes {
-        *merged
-            .entry((c.vendor_id.clone(), c.sku.clone()))
-            .or_default() += c.delta;
-    }
-    merged
-        .into_iter()
-        .filter(|(_, d)| *d != 0)
-        .map(|((vendor_id, sku), delta)| StockChange {
-            vendor_id,
-            sku,
-            delta,
-        })
-        .collect()
 }
 
 fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRole)> {

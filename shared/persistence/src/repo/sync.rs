@@ -9,18 +9,22 @@ use oms_domain::ids::TenantId;
 use oms_store::{Cond, Item, Key, StoreError, Update, Value, WriteOp};
 
 use super::orders::payment_item;
+use super::stock::ref_location;
 use super::{fault, Repository};
 use crate::codec::{
-    self, base, number, string, to_body, unix, version_of, BODY, IS_ACTIVE, OFFERS, REV, STOCK,
-    VERSION,
+    self, base, number, to_body, unix, version_of, BODY, IS_ACTIVE, OFFERS, REV, STOCK, VERSION,
 };
 use crate::keys;
+use crate::stock::StockCounters;
 
 /// Most offers one vendor may have (they share one item; docs/data-model.md: "at most 100,
 /// checked at sync time").
 pub const MAX_OFFERS_PER_VENDOR: usize = 100;
 /// Optimistic retries of the offers item's read-modify-write.
 const OFFER_RETRIES: usize = 8;
+/// Optimistic retries of a product snapshot's stock item read-modify-write (placements of the
+/// product between its read and its write).
+pub const STOCK_RETRIES: usize = 8;
 
 /// `attribute_not_exists(version) OR version < :v`: only newer snapshots apply.
 fn newer(version: u64) -> Cond {
@@ -58,7 +62,7 @@ impl SyncRepository for Repository {
     ) -> Result<ApplyOutcome, StoreFault> {
         let t = tenant;
         match write {
-            SnapshotWrite::Product(p) => self.apply_product(t, p, version).await,
+            SnapshotWrite::Product(p) => self.apply_product(t, p, version, None).await,
             SnapshotWrite::Offer(offer) => self.apply_offer(t, offer, version).await,
             SnapshotWrite::Coupon(c) => {
                 // An update, not a put: the redemption counter `used` must survive.
@@ -123,6 +127,18 @@ impl SyncRepository for Repository {
                 outcome(self.store.put(item, Some(newer(version))).await)
             }
         }
+    }
+
+    async fn apply_product_snapshot(
+        &self,
+        tenant: &TenantId,
+        product: Product,
+        version: u64,
+        observed_at: DateTime<Utc>,
+    ) -> Result<ApplyOutcome, StoreFault> {
+        let observed = observed_at.timestamp_millis();
+        self.apply_product(tenant, product, version, Some(observed))
+            .await
     }
 
     async fn record_event_id(
@@ -206,15 +222,25 @@ impl SyncRepository for Repository {
 impl Repository {
     /// Products are keyed by vendor + SKU (checkout's lookup) and synced by product id: a ref item
     /// maps one to the other, so a SKU rename moves the product instead of leaving a ghost.
+    ///
+    /// The snapshot's `stock` is the on-hand count. The product item, the ref and the stock item
+    /// are written in ONE transaction, conditional on the snapshot being newer (a stale one writes
+    /// nothing) and on the stock item being the one read (`rev`): `on_hand` = the snapshot's,
+    /// `held` kept, `shipped` reset only by a snapshot observed at or after the last shipment
+    /// (`observed_at`, unix ms; `None` never resets), `available` recomputed. A placement,
+    /// release or shipment that commits in between makes the stock condition fail: read again
+    /// and retry (at most [`STOCK_RETRIES`] times). A rename carries `held` and `shipped` to the
+    /// new SKU's stock item and deletes the old one: a rename never frees held units.
     async fn apply_product(
         &self,
         tenant: &TenantId,
         product: Product,
         version: u64,
+        observed_at: Option<i64>,
     ) -> Result<ApplyOutcome, StoreFault> {
         let ref_key = keys::product_ref(tenant, &product.product_id);
-        let previous = self.store.get(&ref_key, true).await.map_err(fault)?;
         let key = keys::product(tenant, &product.vendor_id, &product.sku);
+        let stock_key = keys::stock(tenant, &product.vendor_id, &product.sku);
         let mut item = snapshot_item(
             &key,
             "Product",
@@ -222,39 +248,105 @@ impl Repository {
             version,
             product.is_active,
         );
-        item.insert(STOCK.into(), Value::N(product.stock));
+        item.remove(STOCK);
         let mut reference = base(&ref_key, "ProductRef");
         reference.insert(VERSION.into(), version_of(version));
         reference.insert("vendor_id".into(), Value::S(product.vendor_id.to_string()));
         reference.insert("sku".into(), Value::S(product.sku.to_string()));
-        let mut ops = vec![
-            WriteOp::Put {
-                item,
-                cond: Some(newer(version)),
-            },
-            WriteOp::Put {
-                item: reference,
-                cond: Some(newer(version)),
-            },
-        ];
-        if let Some(prev) = &previous {
-            let moved = string(prev, "vendor_id") != Some(product.vendor_id.as_str())
-                || string(prev, "sku") != Some(product.sku.as_str());
-            if moved {
-                if let (Some(v), Some(s)) = (string(prev, "vendor_id"), string(prev, "sku")) {
-                    if let (Ok(v), Ok(s)) = (
-                        oms_domain::ids::VendorId::new(v),
-                        oms_domain::ids::Sku::new(s),
-                    ) {
-                        ops.push(WriteOp::Delete {
-                            key: keys::product(tenant, &v, &s),
-                            cond: None,
-                        });
+        for _ in 0..STOCK_RETRIES {
+            let wanted = [ref_key.clone(), key.clone(), stock_key.clone()];
+            let items = self.store.batch_get(&wanted, true).await.map_err(fault)?;
+            let find = |k: &Key| items.iter().find(|i| Key::of(i).is_ok_and(|ik| &ik == k));
+            let previous = find(&ref_key);
+            if previous
+                .and_then(|r| number(r, VERSION))
+                .is_some_and(|v| v >= i64::try_from(version).unwrap_or(i64::MAX))
+            {
+                return Ok(ApplyOutcome::Stale);
+            }
+            // What the stock write is conditional on (`rev`), and the counters the snapshot
+            // builds on: this key's stock item, or the migrated counters of a product stored
+            // here before holds were counted apart.
+            let read = find(&stock_key).map(StockCounters::from_item).transpose()?;
+            let mut base_counters = match (&read, find(&key)) {
+                (Some(c), _) => Some(*c),
+                (None, Some(old)) => Some(
+                    self.legacy_counters(tenant, &product.vendor_id, &product.sku, old)
+                        .await?,
+                ),
+                (None, None) => None,
+            };
+            let mut moves = Vec::new();
+            let moved_from = previous
+                .and_then(ref_location)
+                .filter(|(v, s)| *v != product.vendor_id || *s != product.sku);
+            if let Some((old_vendor, old_sku)) = &moved_from {
+                let old_stock_key = keys::stock(tenant, old_vendor, old_sku);
+                let old_stock = self.store.get(&old_stock_key, true).await.map_err(fault)?;
+                let carried = match &old_stock {
+                    Some(i) => Some(StockCounters::from_item(i)?),
+                    None => {
+                        let old_key = keys::product(tenant, old_vendor, old_sku);
+                        match self.store.get(&old_key, true).await.map_err(fault)? {
+                            Some(old) => Some(
+                                self.legacy_counters(tenant, old_vendor, old_sku, &old)
+                                    .await?,
+                            ),
+                            None => None,
+                        }
                     }
+                };
+                if let Some(carried) = carried {
+                    let zero = StockCounters::after_snapshot(None, 0, None, false);
+                    base_counters = Some(base_counters.unwrap_or(zero).carrying(&carried));
                 }
+                moves.push(WriteOp::Delete {
+                    key: keys::product(tenant, old_vendor, old_sku),
+                    cond: None,
+                });
+                let old_cond = match old_stock.as_ref().map(StockCounters::from_item) {
+                    Some(c) => Cond::Eq(REV.into(), Value::N(c?.rev)),
+                    None => Cond::NotExists,
+                };
+                moves.push(WriteOp::Delete {
+                    key: old_stock_key,
+                    cond: Some(old_cond),
+                });
+            }
+            let next = StockCounters::after_snapshot(
+                base_counters.as_ref(),
+                product.stock,
+                observed_at,
+                product.is_active,
+            );
+            let mut ops = vec![
+                WriteOp::Put {
+                    item: item.clone(),
+                    cond: Some(newer(version)),
+                },
+                WriteOp::Put {
+                    item: reference.clone(),
+                    cond: Some(newer(version)),
+                },
+                crate::stock::snapshot_put(&stock_key, read.as_ref(), &next),
+            ];
+            ops.extend(moves);
+            match self.store.transact_write(ops).await {
+                Ok(()) => return Ok(ApplyOutcome::Applied),
+                // Not newer than what is stored: nothing was written.
+                Err(StoreError::TransactionCanceled { failed })
+                    if failed.iter().any(|i| *i < 2) =>
+                {
+                    return Ok(ApplyOutcome::Stale)
+                }
+                // The stock item changed since it was read: read again.
+                Err(StoreError::TransactionCanceled { .. }) => continue,
+                Err(e) => return Err(fault(e)),
             }
         }
-        outcome(self.store.transact_write(ops).await)
+        Err(StoreFault::new(
+            "the product's stock item kept changing; retry later",
+        ))
     }
 
     /// One vendor's offers live in one item; each offer keeps its own version inside it.

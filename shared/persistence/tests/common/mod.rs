@@ -35,6 +35,7 @@ use oms_domain::money::{Currency, Money};
 use oms_domain::order::{Order, OrderStatus, PaymentMethod};
 use oms_domain::pricing::TaxTable;
 use oms_domain::{DomainError, ErrorCode};
+use oms_persistence::stock::StockCounters;
 use oms_persistence::{codec, keys, Repository};
 use oms_store::{
     BatchWrite, Item, ItemStore, Key, Page, QueryRequest, RoundTrips, StoreError, Value, WriteOp,
@@ -498,12 +499,30 @@ impl World {
         ok(self.store.get(key, true).await)
     }
 
+    /// The units of `s` available to sell: its stock item's `available` (asserted to equal
+    /// `on_hand − held − shipped`).
     pub async fn stock(&self, t: &str, s: &str) -> i64 {
+        let counters = self.counters(t, s).await;
         let item = self
-            .item(&keys::product(&tenant(t), &vendor_id(), &sku(s)))
-            .await;
-        let item = item.unwrap_or_else(|| panic!("no product {s} in {t}"));
-        codec::number(&item, codec::STOCK).unwrap_or_else(|| panic!("product {s} has no stock"))
+            .item(&keys::stock(&tenant(t), &vendor_id(), &sku(s)))
+            .await
+            .unwrap_or_default();
+        let available = codec::number(&item, oms_persistence::stock::AVAILABLE);
+        assert_eq!(
+            available,
+            Some(counters.available()),
+            "{t} {s}: available = on_hand - held - shipped"
+        );
+        counters.available()
+    }
+
+    /// The stock counters of `s` (its stock item).
+    pub async fn counters(&self, t: &str, s: &str) -> StockCounters {
+        let item = self
+            .item(&keys::stock(&tenant(t), &vendor_id(), &sku(s)))
+            .await
+            .unwrap_or_else(|| panic!("no stock item for {s} in {t}"));
+        ok(StockCounters::from_item(&item))
     }
 
     /// The global `used` counter of a coupon (0 when never redeemed).

@@ -7,7 +7,7 @@
 use oms_application::ports::{
     ApplyOutcome, CatalogRepository, CatalogRequest, Clock as _, CommitError, OrderCommit,
     OrderLoadRequest, OrderOwner, OrderQuery, OrderRepository, SnapshotWrite, StockChange,
-    SyncRepository, TenantRepository,
+    StockMove, SyncRepository, TenantRepository,
 };
 use oms_application::records::{IdempotencyKey, PaymentEventStatus, TenantConfig};
 use oms_application::usecases::{DestinationChoice, DraftChange, Fulfilment, SyncUserInput};
@@ -15,7 +15,7 @@ use oms_domain::auth::Role;
 use oms_domain::catalog::{
     CustomerAddress, GiftProduct, OfferKind, ShippingMethod, UserAuthorization,
 };
-use oms_domain::ids::{AddressId, OrderId, UserId};
+use oms_domain::ids::{AddressId, OrderId, ProductId, UserId};
 use oms_domain::order::{
     Order, OrderEvent, OrderEventKind, OrderStatus, PaymentMethod, PaymentStatus,
 };
@@ -24,6 +24,9 @@ use oms_persistence::keys;
 use oms_store::{ItemStore, Update, Value, WriteOp};
 
 use crate::common::*;
+
+mod stock;
+pub use stock::*;
 
 /// Expands to one test per case, each on a fresh, seeded world from `$make(clock).await`
 /// (the store judges TTL by the world's clock).
@@ -80,6 +83,13 @@ macro_rules! persistence_suite {
             place_order_costs_three_round_trips,
             confirm_cancel_and_fulfilment_cost_two_round_trips_each,
             list_orders_costs_at_most_two_round_trips,
+            // Stock that sync cannot erase (suite/stock.rs).
+            a_resynced_product_snapshot_never_frees_the_units_orders_hold,
+            a_snapshot_racing_placements_never_frees_held_units,
+            shipped_units_stay_out_until_a_snapshot_observed_after_the_shipment,
+            the_latest_shipment_time_only_moves_forward,
+            a_sku_rename_carries_held_units_and_a_release_follows_the_product,
+            products_stored_before_stock_items_keep_their_orders_units_held,
             // The whole flow.
             an_order_goes_from_checkout_to_completed_with_exact_totals
         );
@@ -1746,8 +1756,10 @@ pub async fn a_stale_expected_version_is_a_version_conflict_and_writes_nothing(w
     let mut commit = OrderCommit::new(changed.clone(), Some(1), vec![event]);
     commit.stock = vec![StockChange {
         vendor_id: vendor_id(),
+        product_id: ProductId::new("p-MUG").unwrap(),
         sku: sku("MUG"),
-        delta: -1,
+        quantity: 1,
+        movement: StockMove::Hold,
     }];
     let r = w.repo.commit(&t, commit).await;
     assert!(matches!(r, Err(CommitError::VersionConflict)), "{r:?}");
@@ -1762,7 +1774,8 @@ pub async fn a_stale_expected_version_is_a_version_conflict_and_writes_nothing(w
     assert!(w.outbox(A, &draft.id, 99).await.is_empty());
 }
 
-/// `stock >= :qty` in the placement transaction: OUT_OF_STOCK naming the SKU, nothing written.
+/// `available >= :qty` in the placement transaction: OUT_OF_STOCK naming the SKU, nothing
+/// written.
 pub async fn place_order_when_stock_dropped_meanwhile_is_out_of_stock_and_writes_nothing(w: World) {
     let t = tenant(A);
     let c = customer(A, C1);
@@ -1783,8 +1796,12 @@ pub async fn place_order_when_stock_dropped_meanwhile_is_out_of_stock_and_writes
         .await;
     let draft = w.stored_order(A, &draft.id).await;
     w.before_next_transaction(vec![WriteOp::Update {
-        key: keys::product(&t, &vendor_id(), &sku("MUG")),
-        updates: vec![Update::Add("stock".into(), -4)],
+        key: keys::stock(&t, &vendor_id(), &sku("MUG")),
+        updates: vec![
+            Update::Add("available".into(), -4),
+            Update::Add("held".into(), 4),
+            Update::Add("rev".into(), 1),
+        ],
         cond: None,
     }]);
     let r = w
@@ -1811,18 +1828,20 @@ pub async fn place_order_when_stock_dropped_meanwhile_is_out_of_stock_and_writes
     let idem = IdempotencyKey::new(C1, "placeOrder", "idem-oos");
     assert_eq!(w.item(&keys::idempotency(&t, &idem)).await, None);
 
-    // After a restock the same key places the order.
-    w.apply(A, SnapshotWrite::Product(product("MUG", 750, 5)), 4)
+    // After a restock (the other order's 4 units stay held) the same key places the order.
+    w.apply(A, SnapshotWrite::Product(product("MUG", 750, 7)), 4)
         .await;
+    assert_eq!(w.stock(A, "MUG").await, 3);
     let placed = ok(w
         .oms
         .place_order(&c, draft.id.as_str(), None, Some("idem-oos"))
         .await);
     assert!(!placed.replayed);
-    assert_eq!(w.stock(A, "MUG").await, 3);
+    assert_eq!(w.stock(A, "MUG").await, 1);
 }
 
-/// The stock condition also requires an active product: PRODUCT_UNAVAILABLE.
+/// The hold's condition also requires an active product (the stock item carries the product's
+/// `is_active`, written with it by every snapshot): PRODUCT_UNAVAILABLE.
 pub async fn place_order_with_a_deactivated_product_is_product_unavailable(w: World) {
     let t = tenant(A);
     let c = customer(A, C1);
@@ -1838,13 +1857,17 @@ pub async fn place_order_with_a_deactivated_product_is_product_unavailable(w: Wo
     w.apply(A, SnapshotWrite::Product(product("CAP", 1200, 50)), 3)
         .await;
 
-    // Deactivated between the read and the commit.
+    // Deactivated between the read and the commit (a snapshot writes both items).
     let draft = w.ready_draft(&c, &[("TSHIRT", 1), ("CAP", 1)]).await;
-    w.before_next_transaction(vec![WriteOp::Update {
-        key: keys::product(&t, &vendor_id(), &sku("CAP")),
+    let deactivate = |key| WriteOp::Update {
+        key,
         updates: vec![Update::Set("is_active".into(), Value::Bool(false))],
         cond: None,
-    }]);
+    };
+    w.before_next_transaction(vec![
+        deactivate(keys::product(&t, &vendor_id(), &sku("CAP"))),
+        deactivate(keys::stock(&t, &vendor_id(), &sku("CAP"))),
+    ]);
     let r = w.oms.place_order(&c, draft.id.as_str(), None, None).await;
     assert_user_error(r, ErrorCode::ProductUnavailable, field);
     assert_eq!(w.stored_order(A, &draft.id).await, draft);

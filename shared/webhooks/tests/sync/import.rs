@@ -17,7 +17,13 @@ fn options(dry_run: bool) -> ImportOptions {
     ImportOptions {
         dry_run,
         default_version: VERSION,
+        imported_at: imported_at(VERSION),
     }
+}
+
+/// The import time a run with `version` as its default version stands for.
+fn imported_at(version: u64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(i64::try_from(version).unwrap_or(0)).unwrap_or_default()
 }
 
 async fn run(
@@ -216,6 +222,7 @@ async fn re_importing_the_same_file_changes_nothing() {
     let later = ImportOptions {
         dry_run: false,
         default_version: VERSION + 1,
+        imported_at: imported_at(VERSION + 1),
     };
     assert_eq!(
         run(&h, "t1", kind, csv, later).await.unwrap().applied,
@@ -369,4 +376,43 @@ async fn a_100000_row_product_file_streams_through_the_import() {
     assert_eq!(callbacks, 101);
     let view = h.catalog("t1", "v-42", &["SKU-99942"], &[]).await;
     assert_eq!(view.products.len(), 1);
+}
+
+/// A product row's `stock` is the on-hand count at the import time: a shipment recorded before
+/// the import counts as gone, one recorded after it stays out of the units to sell.
+#[tokio::test]
+async fn a_product_row_counts_the_shipments_made_before_the_import() {
+    let h = Harness::new().await;
+    let csv = |on_hand: i64| {
+        format!(
+            "product_id,vendor_id,product_sku,product_name,product_price,product_currency,stock,package_weight,package_length,package_width,package_height\n\
+             p-1,v-1,SKU-1,Shirt,10.00,SGD,{on_hand},0.5,10,10,1\n"
+        )
+    };
+    let at = |version: u64| ImportOptions {
+        dry_run: false,
+        default_version: version,
+        imported_at: imported_at(version),
+    };
+    let stock = || async { h.catalog("t1", "v-1", &["SKU-1"], &[]).await.products[0].stock };
+    run(&h, "t1", Kind::VendorProducts, &csv(5), at(VERSION))
+        .await
+        .unwrap();
+    let shipment = VERSION + 60_000;
+    crate::updater::shipped(&h, 2, imported_at(shipment)).await;
+    assert_eq!(stock().await, 3);
+    // Imported before the shipment was recorded: the 2 stay out.
+    run(&h, "t1", Kind::VendorProducts, &csv(5), at(shipment - 1))
+        .await
+        .unwrap();
+    assert_eq!(stock().await, 3);
+    // Imported after it: the file's 3 on hand no longer contain them.
+    run(&h, "t1", Kind::VendorProducts, &csv(3), at(shipment + 1))
+        .await
+        .unwrap();
+    assert_eq!(stock().await, 3);
+    run(&h, "t1", Kind::VendorProducts, &csv(4), at(shipment + 2))
+        .await
+        .unwrap();
+    assert_eq!(stock().await, 4);
 }

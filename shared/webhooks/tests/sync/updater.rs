@@ -673,3 +673,73 @@ async fn invalid_messages_are_permanent_and_store_faults_are_transient() {
     );
     assert_eq!(h.updater.stats.transient_failures(), 1);
 }
+
+/// A `vendor_product.upserted` message of `p-1` / `SKU-1` (tenant t1) saying `on_hand` units,
+/// observed at `occurred_at`.
+fn product_message(version: u64, occurred_at: DateTime<chrono::Utc>, on_hand: i64) -> String {
+    SyncMessage {
+        format: MESSAGE_FORMAT,
+        source: MessageSource::Webhook,
+        tenant: "t1".into(),
+        kind: "vendor-products".into(),
+        event_type: "vendor_product.upserted".into(),
+        event_id: format!("evt_p{version}"),
+        version,
+        occurred_at,
+        data: product_data("p-1", "SKU-1", on_hand, "10.00")
+            .as_object()
+            .cloned()
+            .unwrap(),
+    }
+    .encode()
+    .unwrap()
+}
+
+/// Records a shipment of `units` of SKU-1 at `at` on its stock item, as markAsShipped does.
+pub(crate) async fn shipped(h: &Harness, units: i64, at: DateTime<chrono::Utc>) {
+    use oms_store::{ItemStore, Update, Value, WriteOp};
+    let key = oms_persistence::keys::stock(
+        &tenant("t1"),
+        &VendorId::new("v-1").unwrap(),
+        &oms_domain::ids::Sku::new("SKU-1").unwrap(),
+    );
+    let op = WriteOp::Update {
+        key,
+        updates: vec![
+            Update::Add("available".into(), -units),
+            Update::Add("shipped".into(), units),
+            Update::Add("rev".into(), 1),
+            Update::Set("last_shipped_at".into(), Value::N(at.timestamp_millis())),
+        ],
+        cond: None,
+    };
+    h.items.write(op).await.unwrap();
+}
+
+/// A product event's `occurred_at` is when its on-hand count was taken: it counts the shipments
+/// recorded up to then, and an event observed before a shipment leaves the shipped units out.
+#[tokio::test]
+async fn a_product_event_counts_the_shipments_made_before_it_occurred() {
+    let h = Harness::new().await;
+    let stock = || async { h.catalog("t1", "v-1", &["SKU-1"], &[]).await.products[0].stock };
+    let t = now();
+    assert_eq!(
+        apply(&h.updater, &product_message(1, t, 5)).await.unwrap(),
+        Applied::Applied
+    );
+    assert_eq!(stock().await, 5);
+    let shipment = t + chrono::Duration::minutes(10);
+    shipped(&h, 2, shipment).await;
+    assert_eq!(stock().await, 3);
+    // Observed before the shipment: the 2 are still in its 5, so they stay out.
+    let before = product_message(2, shipment - chrono::Duration::minutes(1), 5);
+    assert_eq!(apply(&h.updater, &before).await.unwrap(), Applied::Applied);
+    assert_eq!(stock().await, 3);
+    // Observed at the shipment: its on-hand (3) no longer contains them.
+    let after = product_message(3, shipment, 3);
+    assert_eq!(apply(&h.updater, &after).await.unwrap(), Applied::Applied);
+    assert_eq!(stock().await, 3);
+    let later = product_message(4, shipment + chrono::Duration::minutes(1), 4);
+    assert_eq!(apply(&h.updater, &later).await.unwrap(), Applied::Applied);
+    assert_eq!(stock().await, 4);
+}

@@ -7,6 +7,7 @@ use crate::order::events::{OrderEvent, OrderEventKind};
 use crate::order::lifecycle::{self, Edit, Transition};
 use crate::order::model::{Order, PaymentMethod, PaymentStatus};
 use crate::order::tracking::validate_tracking_reference;
+use crate::order::StockReservation;
 
 const OUTSTANDING: &str = "Cannot mark as completed with outstanding payments.";
 
@@ -23,6 +24,20 @@ impl Order {
             Ok(())
         })
         .map(|((), events)| events)
+    }
+
+    /// The units markAsShipped moves from held to shipped (storage applies it with the SHIPPED
+    /// order): what placement reserved; none for an order that reserved nothing. Shipped units
+    /// stay unavailable until the catalog's on-hand count has taken them off.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` if a merged quantity overflows.
+    pub fn shipped_stock(&self) -> DomainResult<Vec<StockReservation>> {
+        if self.stock_reserved {
+            self.stock_reservations()
+        } else {
+            Ok(vec![])
+        }
     }
 
     /// Sets (or replaces) the tracking URL of a SHIPPED order.

@@ -15,6 +15,22 @@ fn a_confirmed_order_is_marked_shipped() -> TestResult {
 }
 
 #[test]
+fn shipping_moves_what_placement_reserved_and_nothing_for_an_order_that_reserved_nothing(
+) -> TestResult {
+    let w = World::plain();
+    let mut order = w.confirmed()?;
+    let reserved = order.stock_reservations()?;
+    assert!(!reserved.is_empty());
+    order.mark_shipped(at(4))?;
+    assert_eq!(order.shipped_stock()?, reserved);
+    let mut old = w.confirmed()?;
+    old.stock_reserved = false; // stored before reservations existed
+    old.mark_shipped(at(4))?;
+    assert_eq!(old.shipped_stock()?, vec![]);
+    Ok(())
+}
+
+#[test]
 fn only_a_confirmed_order_can_be_shipped() -> TestResult {
     let w = World::plain();
     for mut order in w.every_status()? {

@@ -2,6 +2,7 @@
 //! database file; plus durability of a committed order across reopening the file.
 
 mod common;
+mod stock_model;
 #[macro_use]
 mod suite;
 

@@ -104,6 +104,10 @@ pub struct TenantConfig {
     pub legacy_wss: bool,
     /// None = the default table (SG GST, US CA/NY/TX).
     pub tax_table: Option<TaxTable>,
+    /// The catalog prices (and shipping prices) already contain the tax: it is extracted, not
+    /// added (docs/pricing.md "Tax-inclusive prices"). Configs stored before it existed: false.
+    #[serde(default)]
+    pub prices_include_tax: bool,
     pub stripe: Option<ProviderConfig>,
     pub paypal: Option<ProviderConfig>,
     /// Where the tenant's outbound order events are POSTed (none: not sent).
@@ -122,6 +126,7 @@ impl TenantConfig {
             signature_scheme: SignatureScheme::Oms,
             legacy_wss: false,
             tax_table: None,
+            prices_include_tax: false,
             stripe: None,
             paypal: None,
             events_url: None,

@@ -144,14 +144,24 @@ pub(crate) fn active_vendor(view: &CatalogView, order: &Order) -> AppResult<Vend
     }
 }
 
-pub(crate) fn tax_table(config: Option<&TenantConfig>) -> TaxTable {
-    config.map_or_else(TaxTable::default_rules, TenantConfig::tax_table)
+/// The tax settings of a tenant: its table (the default one when it set none) and whether its
+/// prices include tax.
+pub(crate) struct TenantTax {
+    table: TaxTable,
+    prices_include_tax: bool,
+}
+
+pub(crate) fn tax_table(config: Option<&TenantConfig>) -> TenantTax {
+    TenantTax {
+        table: config.map_or_else(TaxTable::default_rules, TenantConfig::tax_table),
+        prices_include_tax: config.is_some_and(|c| c.prices_include_tax),
+    }
 }
 
 pub(crate) fn pricing_context<'a>(
     vendor: &'a Vendor,
     view: &'a CatalogView,
-    tax: &'a TaxTable,
+    tax: &'a TenantTax,
     now: chrono::DateTime<chrono::Utc>,
 ) -> PricingContext<'a> {
     PricingContext {
@@ -159,8 +169,8 @@ pub(crate) fn pricing_context<'a>(
         offers: &view.offers,
         coupons: &view.coupons,
         shipping_options: &view.shipping_options,
-        tax_table: tax,
-        prices_include_tax: false,
+        tax_table: &tax.table,
+        prices_include_tax: tax.prices_include_tax,
         now,
     }
 }

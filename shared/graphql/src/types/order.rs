@@ -153,6 +153,9 @@ pub struct TaxLine {
     /// A percentage: "9" is 9 %.
     pub rate: Decimal,
     pub amount: Money,
+    /// True when the prices already contain this tax (shown as "incl."): it is part of the
+    /// total, not added to it.
+    pub included: bool,
 }
 
 /// An eligible shipping method with its computed cost.
@@ -317,6 +320,7 @@ impl Order {
                 name: t.name.clone(),
                 rate: Decimal::normalized(t.rate),
                 amount: Money(t.amount),
+                included: t.included,
             })
             .collect()
     }
@@ -325,9 +329,16 @@ impl Order {
         Money(self.0.pricing.tax_total)
     }
 
-    /// subtotal - discountTotal + shippingCost + taxTotal
+    /// subtotal - discountTotal + shippingCost + taxTotal; when pricesIncludeTax,
+    /// subtotal - discountTotal + shippingCost (the total contains taxTotal).
     async fn total(&self) -> Money {
         Money(self.0.pricing.total)
+    }
+
+    /// True when the tenant's prices (lines, discounts, shipping) include tax: the tax lines are
+    /// extracted from them and shown as included, and the total is not increased by them.
+    async fn prices_include_tax(&self) -> bool {
+        self.0.pricing.prices_include_tax
     }
 
     async fn payment(&self) -> Option<PaymentDetails> {

@@ -23,7 +23,8 @@ fragment O on Order {
   coupons { code offerId }
   appliedOffers { offerId name kind discount { amount currency } }
   subtotal { amount currency } discountTotal { amount } shippingCost { amount }
-  taxLines { name rate amount { amount currency } } taxTotal { amount } total { amount currency }
+  taxLines { name rate amount { amount currency } included } taxTotal { amount } total { amount currency }
+  pricesIncludeTax
   payment { method transactionId paidAmount { amount } status }
   trackingReference cancellationReason createdAt updatedAt
 }";
@@ -119,12 +120,13 @@ async fn checkout_to_completion_through_graphql() {
     assert_eq!(order["shippingCost"]["amount"], "0.00");
     assert_eq!(
         order["taxLines"],
-        json!([{ "name": "GST", "rate": "9", "amount": { "amount": "2.25", "currency": "SGD" } }])
+        json!([{ "name": "GST", "rate": "9", "amount": { "amount": "2.25", "currency": "SGD" }, "included": false }])
     );
     assert_eq!(
         order["total"],
         json!({ "amount": "27.25", "currency": "SGD" })
     );
+    assert_eq!(order["pricesIncludeTax"], false);
     assert_eq!(order["createdAt"], "2026-11-25T02:00:00.000Z");
     assert_eq!(order["payment"], Value::Null);
 
@@ -752,4 +754,70 @@ async fn gift_lines_follow_the_customer_lines() {
     // No destination: no tax, no shipping.
     assert_eq!(order["taxLines"], json!([]));
     assert_eq!(order["total"]["amount"], "68.90");
+}
+
+/// A tenant whose prices include tax: GST is extracted from the amounts, shown as included, and
+/// the total is what the shelf prices add up to.
+#[tokio::test]
+async fn a_tax_inclusive_tenant_shows_the_extracted_tax_without_adding_it() {
+    let mut config = oms_application::records::TenantConfig::new(
+        oms_domain::ids::TenantId::new(TENANT).unwrap_or_else(|e| panic!("{e}")),
+    );
+    config.prices_include_tax = true;
+    let schema = build_schema(
+        support::oms_with_tenant_config(config).await,
+        SchemaOptions::default(),
+    );
+    let order = checkout(&schema).await;
+    let id = order["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(order["pricesIncludeTax"], true);
+    // 25.00 × 9 / 109 = 2.0642… → 2.06, contained in the 25.00 total.
+    assert_eq!(
+        order["taxLines"],
+        json!([{ "name": "GST", "rate": "9", "amount": { "amount": "2.06", "currency": "SGD" }, "included": true }])
+    );
+    assert_eq!(order["taxTotal"]["amount"], "2.06");
+    assert_eq!(
+        order["total"],
+        json!({ "amount": "25.00", "currency": "SGD" })
+    );
+    let payload = mutate(
+        &schema,
+        customer(),
+        "selectShippingOption",
+        "SelectShippingOptionInput",
+        json!({ "orderId": id, "method": "STANDARD" }),
+    )
+    .await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    let order = &payload["order"];
+    // Shipping is a gross price too: (25.00 + 6.50) × 9 / 109 = 2.6009… → 2.60.
+    assert_eq!(order["shippingCost"]["amount"], "6.50");
+    assert_eq!(order["taxLines"][0]["amount"]["amount"], "2.60");
+    assert_eq!(order["taxLines"][0]["included"], true);
+    assert_eq!(order["total"]["amount"], "31.50");
+    // Placed and read back from the store: the same figures.
+    let payload = mutate(
+        &schema,
+        customer(),
+        "placeOrder",
+        "PlaceOrderInput",
+        json!({ "orderId": id, "idempotencyKey": "incl-1" }),
+    )
+    .await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    let read = run(
+        &schema,
+        Some(customer()),
+        &format!("query($id: ID!) {{ getOrder(orderId: $id) {{ ...O }} }} {ORDER}"),
+        json!({ "id": id }),
+    )
+    .await;
+    assert_no_errors(&read);
+    let order = &read["data"]["getOrder"];
+    assert_eq!(order["status"], "PENDING");
+    assert_eq!(order["pricesIncludeTax"], true);
+    assert_eq!(order["taxLines"][0]["amount"]["amount"], "2.60");
+    assert_eq!(order["taxLines"][0]["included"], true);
+    assert_eq!(order["total"]["amount"], "31.50");
 }

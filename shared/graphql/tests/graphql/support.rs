@@ -8,6 +8,7 @@ use async_graphql::Request;
 use chrono::{DateTime, TimeZone, Utc};
 use oms_application::caller::Caller;
 use oms_application::ports::{ManualClock, NoPaymentGateway, SnapshotWrite, Store};
+use oms_application::records::TenantConfig;
 use oms_application::Oms;
 use oms_domain::address::{Address, Country};
 use oms_domain::auth::Role;
@@ -166,6 +167,16 @@ pub async fn oms() -> Oms {
 /// [`oms`] and its clock, for tests that let time pass.
 #[allow(dead_code)]
 pub async fn oms_with_clock() -> (Oms, Arc<ManualClock>) {
+    seeded(None).await
+}
+
+/// [`oms`] with `config` stored as [`TENANT`]'s configuration.
+#[allow(dead_code)]
+pub async fn oms_with_tenant_config(config: TenantConfig) -> Oms {
+    seeded(Some(config)).await.0
+}
+
+async fn seeded(config: Option<TenantConfig>) -> (Oms, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(now()));
     let store = SqliteStore::in_memory(clock.clone()).unwrap_or_else(|e| panic!("store: {e}"));
     let repo: Arc<dyn Store> = Arc::new(Repository::new(Arc::new(store)));
@@ -174,6 +185,11 @@ pub async fn oms_with_clock() -> (Oms, Arc<ManualClock>) {
         repo.apply_snapshot(&tenant, write, 1)
             .await
             .unwrap_or_else(|e| panic!("seed: {e}"));
+    }
+    if let Some(config) = config {
+        repo.put_tenant_config(&config)
+            .await
+            .unwrap_or_else(|e| panic!("tenant config: {e}"));
     }
     let oms = Oms::new(repo, clock.clone(), Arc::new(NoPaymentGateway));
     (oms, clock)

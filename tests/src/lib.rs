@@ -22,9 +22,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oms_application::ports::{Clock, NoPaymentGateway, SnapshotWrite, Store, SystemClock};
+use oms_application::ports::{Clock, NoPaymentGateway, SnapshotWrite, Store};
 use oms_application::records::TenantConfig;
+use oms_application::Oms;
 use oms_auth::{AuthConfig, Authenticator};
+use oms_clock::ShiftedClock;
 use oms_domain::address::Country;
 use oms_domain::auth::Role;
 use oms_domain::catalog::{Package, Product};
@@ -249,6 +251,10 @@ pub struct TestApp {
     pub queue: InProcessQueue,
     /// The DynamoDB table name (Dynamo backend only).
     pub table: Option<String>,
+    /// The server's clock: the machine's, moved ahead by `clock.advance(..)`.
+    pub clock: Arc<ShiftedClock>,
+    /// The use cases over `store` on the server's clock (the hold sweep, for one).
+    pub oms: Oms,
     server: tokio::task::JoinHandle<()>,
     _dir: Option<TempDir>,
 }
@@ -271,7 +277,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) -> TestApp {
     // The real server runs on the machine's clock (tokens, signatures and event times below are
     // all relative to it, so the suite passes at any date); the store shares it.
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // `shifted` lets a test jump ahead (holds lapsing) without waiting.
+    let shifted = Arc::new(ShiftedClock::default());
+    let clock: Arc<dyn Clock> = shifted.clone();
     let (raw, dir, table): (Arc<dyn ItemStore>, Option<TempDir>, Option<String>) = match backend {
         Backend::Embedded => {
             let dir = TempDir::new("oms-e2e");
@@ -309,6 +317,7 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
     let authenticator =
         Authenticator::new(auth).unwrap_or_else(|e| panic!("auth config rejected: {e}"));
     let queue = in_process_queue(store.clone(), clock.clone());
+    let oms = Oms::new(store.clone(), clock.clone(), Arc::new(NoPaymentGateway));
     let router = compose(Components {
         store: store.clone(),
         clock,
@@ -343,6 +352,8 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
         items,
         queue,
         table,
+        clock: shifted,
+        oms,
         server,
         _dir: dir,
     }
@@ -471,7 +482,7 @@ impl TestApp {
         body["data"].clone()
     }
 
-    /// A dev token the server accepts (1 hour).
+    /// A dev token the server accepts (1 hour from the server's now).
     pub fn token(&self, tenant: &str, sub: &str, roles: &[Role], vendor: Option<&str>) -> String {
         let vendor = vendor.map(|v| VendorId::new(v).unwrap_or_else(|e| panic!("{e}")));
         oms_auth::issue_dev_token(
@@ -481,7 +492,7 @@ impl TestApp {
             roles,
             vendor.as_ref(),
             Duration::from_secs(3600),
-            chrono::Utc::now(),
+            self.clock.now(),
         )
     }
 

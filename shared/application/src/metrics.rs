@@ -71,11 +71,14 @@ pub enum Metric {
     EventDeliveryFailures,
     /// Order events of a tenant with no events URL: dropped, nothing to deliver.
     EventsNotSubscribed,
+    // --- hold sweeper ---
+    /// The hold sweep cancelled a PENDING order whose hold lapsed (reason `expired`).
+    OrdersExpired,
 }
 
 impl Metric {
     /// Every metric, in declaration order (`ALL[m as usize] == m`).
-    pub const ALL: [Metric; 25] = [
+    pub const ALL: [Metric; 26] = [
         Metric::OrdersPlaced,
         Metric::OrdersConfirmed,
         Metric::OrdersCancelled,
@@ -101,7 +104,11 @@ impl Metric {
         Metric::EventsDelivered,
         Metric::EventDeliveryFailures,
         Metric::EventsNotSubscribed,
+        Metric::OrdersExpired,
     ];
+
+    /// What the hold sweeper reports on every invocation (zeros included).
+    pub const SWEEPER: &'static [Metric] = &[Metric::OrdersExpired];
 
     /// What a GraphQL function reports on every invocation (zeros included).
     pub const ORDERS: &'static [Metric] = &[
@@ -161,6 +168,7 @@ impl Metric {
             Metric::EventsDelivered => "EventsDelivered",
             Metric::EventDeliveryFailures => "EventDeliveryFailures",
             Metric::EventsNotSubscribed => "EventsNotSubscribed",
+            Metric::OrdersExpired => "OrdersExpired",
         }
     }
 

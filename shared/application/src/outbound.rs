@@ -22,7 +22,7 @@ pub fn outbound_type(kind: &OrderEventKind) -> &'static str {
 pub const OUTBOX_ENTITY: &str = "OutboxEvent";
 
 /// The cancellation reason the OMS itself gives a PENDING order whose hold lapsed.
-pub const EXPIRED_REASON: &str = "expired";
+pub use oms_domain::order::EXPIRED_REASON;
 
 /// Stable id of the `index`-th event of the change that made `version`: the same across
 /// retries of the commit, the relay and the sender, so receivers dedupe by it.

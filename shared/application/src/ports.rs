@@ -144,6 +144,12 @@ pub struct OrderCommit {
     /// Snapshots refreshed by checkout (customer details, a saved address).
     pub customer: Option<Customer>,
     pub address: Option<CustomerAddress>,
+    /// The order's hold (`Order::active_hold`) before the change: the commit moves the hold
+    /// index entry from it to the order's hold after the change.
+    pub hold_before: Option<DateTime<Utc>>,
+    /// How long the order lives untouched while DRAFT (the tenant's draft lifetime; `None`: the
+    /// default).
+    pub draft_ttl: Option<chrono::Duration>,
 }
 
 impl OrderCommit {
@@ -159,6 +165,8 @@ impl OrderCommit {
             events,
             customer: None,
             address: None,
+            hold_before: None,
+            draft_ttl: None,
         }
     }
 }
@@ -432,13 +440,49 @@ pub trait OutboxRepository: Send + Sync {
     ) -> Result<(), StoreFault>;
 }
 
+/// A PENDING order's hold, as the hold index lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub order_id: OrderId,
+    /// When it lapses.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The hold index: which PENDING orders' holds lapse when, per tenant (written by the order
+/// commits, read by the hold sweep).
+#[async_trait]
+pub trait HoldRepository: Send + Sync {
+    /// Holds of `tenant` lapsed at `now`, earliest first, at most `limit`.
+    async fn lapsed_holds(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Hold>, StoreFault>;
+    /// Forgets an index entry whose order no longer holds (an entry is normally removed by the
+    /// commit that ends the hold; this heals one left behind).
+    async fn drop_hold(&self, tenant: &TenantId, hold: &Hold) -> Result<(), StoreFault>;
+    /// Every tenant saved with `put_tenant_config`, in id order.
+    async fn tenants(&self) -> Result<Vec<TenantId>, StoreFault>;
+}
+
 /// Everything the use cases need from storage.
 pub trait Store:
-    OrderRepository + CatalogRepository + SyncRepository + TenantRepository + OutboxRepository
+    OrderRepository
+    + CatalogRepository
+    + SyncRepository
+    + TenantRepository
+    + OutboxRepository
+    + HoldRepository
 {
 }
 impl<
-        T: OrderRepository + CatalogRepository + SyncRepository + TenantRepository + OutboxRepository,
+        T: OrderRepository
+            + CatalogRepository
+            + SyncRepository
+            + TenantRepository
+            + OutboxRepository
+            + HoldRepository,
     > Store for T
 {
 }

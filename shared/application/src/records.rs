@@ -116,6 +116,43 @@ pub struct TenantConfig {
     /// The secret their `Oms-Signature` is computed with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_secret: Option<String>,
+    /// How long a PENDING order holds its stock and coupon uses (seconds; none: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_hold_secs: Option<u64>,
+    /// How long an untouched DRAFT lives (seconds; none: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_ttl_secs: Option<u64>,
+}
+
+/// The hold window of a tenant that set none: 30 minutes.
+pub const DEFAULT_PENDING_HOLD_SECS: u64 = 30 * 60;
+/// The draft lifetime of a tenant that set none: 30 days.
+pub const DEFAULT_DRAFT_TTL_SECS: u64 = 30 * 86_400;
+
+fn seconds(secs: u64) -> chrono::Duration {
+    chrono::Duration::seconds(
+        i64::try_from(secs)
+            .unwrap_or(i64::MAX / 1000)
+            .min(i64::MAX / 1000),
+    )
+}
+
+/// The hold window of `config` (the default without one).
+pub fn pending_hold(config: Option<&TenantConfig>) -> chrono::Duration {
+    seconds(
+        config
+            .and_then(|c| c.pending_hold_secs)
+            .unwrap_or(DEFAULT_PENDING_HOLD_SECS),
+    )
+}
+
+/// The draft lifetime of `config` (the default without one).
+pub fn draft_ttl(config: Option<&TenantConfig>) -> chrono::Duration {
+    seconds(
+        config
+            .and_then(|c| c.draft_ttl_secs)
+            .unwrap_or(DEFAULT_DRAFT_TTL_SECS),
+    )
 }
 
 impl TenantConfig {
@@ -131,6 +168,8 @@ impl TenantConfig {
             paypal: None,
             events_url: None,
             events_secret: None,
+            pending_hold_secs: None,
+            draft_ttl_secs: None,
         }
     }
 

@@ -3,6 +3,7 @@
 mod import;
 mod serve;
 mod stores;
+mod tenant;
 mod token;
 
 use anyhow::Result;
@@ -34,10 +35,16 @@ enum Command {
     Import(import::ImportArgs),
 }
 
+// Parsed once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum TenantCommand {
-    /// Create or update a tenant's configuration (webhook secrets, legacy senders).
-    Put(token::TenantPutArgs),
+    /// Create or update a tenant's configuration (webhook secrets, legacy senders, events URL,
+    /// hold window, draft lifetime, taxes, payment providers) from flags and/or a tenant file.
+    /// Settings given replace the stored ones (flags over the file); the others are kept.
+    Put(tenant::TenantPutArgs),
+    /// Print a tenant's settings in the tenant-file format (secrets masked).
+    Get(tenant::TenantGetArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -60,7 +67,12 @@ fn main() -> std::process::ExitCode {
             Command::Token(args) => token::run(args).map(|()| std::process::ExitCode::SUCCESS),
             Command::Tenant {
                 command: TenantCommand::Put(args),
-            } => token::tenant_put(args)
+            } => tenant::put(args)
+                .await
+                .map(|()| std::process::ExitCode::SUCCESS),
+            Command::Tenant {
+                command: TenantCommand::Get(args),
+            } => tenant::get(args)
                 .await
                 .map(|()| std::process::ExitCode::SUCCESS),
             Command::Import(args) => import::run(args).await,

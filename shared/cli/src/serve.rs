@@ -90,10 +90,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             )
         }
     };
+    let payments = oms_runtime::http::payments().context("payment providers")?;
+    // PENDING orders whose hold lapsed are cancelled within seconds (docs/runtime.md §7).
+    let _sweep = HoldSweep(oms_server::app::spawn_hold_sweep(
+        oms_application::Oms::new(store.clone(), clock.clone(), payments.clone()),
+        oms_server::app::HOLD_SWEEP_EVERY,
+    ));
     let app = compose(Components {
         store: store.clone(),
         clock,
-        payments: oms_runtime::http::payments().context("payment providers")?,
+        payments,
         queue,
         authenticator,
         options: SchemaOptions {
@@ -115,6 +121,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .context("serving")?;
     println!("oms stopped");
     Ok(())
+}
+
+/// Stops the sweep when `oms serve` returns.
+struct HoldSweep(tokio::task::JoinHandle<()>);
+
+impl Drop for HoldSweep {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn shutdown() {

@@ -1,4 +1,4 @@
-//! `oms token` (development JWTs) and `oms tenant put`.
+//! `oms token` (development JWTs) and the duration syntax of the CLI.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -6,12 +6,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use oms_application::records::{SignatureScheme, TenantConfig};
 use oms_auth::{AuthConfig, ENV_HS256_SECRET};
 use oms_domain::auth::Role;
 use oms_domain::ids::{CustomerId, TenantId, VendorId};
-
-use crate::stores::StoreArgs;
 
 const SECRET_FILE: &str = "dev-jwt-secret";
 
@@ -37,18 +34,26 @@ pub struct TokenArgs {
 
 /// Parses `30s`, `15m`, `1h`, `7d`.
 pub fn parse_ttl(raw: &str) -> Result<Duration> {
+    parse_duration(raw, 30 * 86_400).context("ttl must be between 1s and 30d")
+}
+
+/// `90s`, `30m`, `2h`, `30d` (a bare number is seconds), between 1 s and `max_secs`.
+pub fn parse_duration(raw: &str, max_secs: u64) -> Result<Duration> {
     let raw = raw.trim();
     let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
-    let n: u64 = number.parse().with_context(|| format!("bad ttl '{raw}'"))?;
-    let secs = match unit {
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => bail!("bad ttl unit in '{raw}' (use s, m, h or d)"),
+    let n: u64 = number
+        .parse()
+        .with_context(|| format!("bad duration '{raw}'"))?;
+    let unit_secs: u64 = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => bail!("bad duration unit in '{raw}' (use s, m, h or d)"),
     };
-    if secs == 0 || secs > 30 * 86_400 {
-        bail!("ttl must be between 1s and 30d");
+    let secs = n.saturating_mul(unit_secs);
+    if secs == 0 || secs > max_secs {
+        bail!("'{raw}' must be between 1s and {}d", max_secs / 86_400);
     }
     Ok(Duration::from_secs(secs))
 }
@@ -134,76 +139,5 @@ pub fn run(args: TokenArgs) -> Result<()> {
         parse_ttl(&args.ttl)?,
     )?;
     println!("{token}");
-    Ok(())
-}
-
-#[derive(Args, Debug)]
-pub struct TenantPutArgs {
-    pub tenant: String,
-    /// An active webhook secret (repeat during rotation: both stay valid). Required for a new
-    /// tenant; when omitted, the stored secrets are kept.
-    #[arg(long = "webhook-secret")]
-    pub webhook_secrets: Vec<String>,
-    /// Also accept the original OMS's `/webhook/wss/...` senders for this tenant.
-    #[arg(long)]
-    pub legacy_wss: bool,
-    /// Where the tenant's outbound order events are POSTed (http or https URL); kept when
-    /// omitted.
-    #[arg(long)]
-    pub events_url: Option<String>,
-    /// The secret outbound events are signed with (`Oms-Signature`); kept when omitted.
-    #[arg(long)]
-    pub events_secret: Option<String>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-pub async fn tenant_put(args: TenantPutArgs) -> Result<()> {
-    let tenant = TenantId::new(&args.tenant)?;
-    if args.webhook_secrets.iter().any(|s| s.len() < 8) {
-        bail!("webhook secrets must be at least 8 characters");
-    }
-    if args.events_secret.as_ref().is_some_and(|s| s.len() < 8) {
-        bail!("the events secret must be at least 8 characters");
-    }
-    if let Some(url) = &args.events_url {
-        let ok = (url.starts_with("https://") || url.starts_with("http://"))
-            && url.parse::<http::Uri>().is_ok_and(|u| u.host().is_some());
-        if !ok {
-            bail!("--events-url must be an absolute http(s) URL");
-        }
-    }
-    let store = args.store.open(oms_clock::system()).await?;
-    let stored = store.get_tenant_config(&tenant).await?;
-    if stored.is_none() && args.webhook_secrets.is_empty() {
-        bail!("a new tenant needs at least one --webhook-secret");
-    }
-    let mut config = stored.unwrap_or_else(|| TenantConfig::new(tenant.clone()));
-    if !args.webhook_secrets.is_empty() {
-        config.webhook_secrets = args.webhook_secrets.clone();
-    }
-    if let Some(url) = &args.events_url {
-        config.events_url = Some(url.clone());
-    }
-    if let Some(secret) = &args.events_secret {
-        config.events_secret = Some(secret.clone());
-    }
-    config.legacy_wss = args.legacy_wss;
-    config.signature_scheme = SignatureScheme::Oms;
-    store.put_tenant_config(&config).await?;
-    println!(
-        "tenant {tenant} saved in the {} ({} webhook secret(s){}{})",
-        args.store.describe(),
-        config.webhook_secrets.len(),
-        if config.legacy_wss {
-            ", legacy wss senders accepted"
-        } else {
-            ""
-        },
-        match &config.events_url {
-            Some(url) => format!(", order events to {url}"),
-            None => String::new(),
-        }
-    );
     Ok(())
 }

@@ -62,6 +62,24 @@ impl Clock for ManualClock {
     }
 }
 
+/// The machine's clock moved forward by an adjustable offset: end-to-end tests run on real time
+/// (tokens, webhook signatures) and jump ahead to let holds and windows lapse without waiting.
+#[derive(Debug, Default)]
+pub struct ShiftedClock(Mutex<Duration>);
+
+impl ShiftedClock {
+    /// Moves the clock forward by `by` (on top of earlier shifts).
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 impl<C: Clock + ?Sized> Clock for Arc<C> {
     fn now(&self) -> DateTime<Utc> {
         (**self).now()

@@ -165,6 +165,7 @@ mod tests {
             tracking_reference: None,
             cancellation_reason: None,
             stock_reserved: true,
+            hold_expires_at: None,
             created_at: created,
             updated_at: created + chrono::Duration::minutes(5),
         }

@@ -139,6 +139,49 @@ pub fn user_authorization(tenant: &TenantId, user: &UserId) -> Key {
     Key::new(format!("{}#USER#{user}", t(tenant)), "AUTHZ")
 }
 
+/// Shards of a tenant's hold index: a burst of placements spreads over this many partitions.
+pub const HOLD_SHARDS: u32 = 4;
+
+/// The hold index entry of a PENDING order: in shard `order id mod HOLD_SHARDS` of the tenant's
+/// hold index, sorted by when the hold lapses (fixed-width UTC time, then the order id).
+pub fn hold(tenant: &TenantId, expires_at: DateTime<Utc>, order: &OrderId) -> Key {
+    Key::new(
+        holds_partition(tenant, hold_shard(order)),
+        format!("{}#{order}", hold_time(expires_at)),
+    )
+}
+
+/// A shard of the tenant's hold index.
+pub fn holds_partition(tenant: &TenantId, shard: u32) -> String {
+    format!("{}#HOLDS#{shard}", t(tenant))
+}
+
+/// Sort keys of holds lapsed at `now` are below this bound.
+pub fn holds_lapsed_before(now: DateTime<Utc>) -> String {
+    // '$' sorts right after '#': every entry whose time equals `now` is included.
+    format!("{}$", hold_time(now))
+}
+
+fn hold_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A stable shard (FNV-1a of the id): the same order always lands in the same shard.
+fn hold_shard(order: &OrderId) -> u32 {
+    let hash = order.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % HOLD_SHARDS
+}
+
+/// The registry of tenants (the hold sweep's list): the one partition without a tenant prefix.
+/// It holds tenant ids only, is written by `put_tenant_config` and read only by the sweep.
+pub const TENANTS_PK: &str = "TENANTS";
+
+pub fn tenant_registry(tenant: &TenantId) -> Key {
+    Key::new(TENANTS_PK, tenant.as_str())
+}
+
 pub fn tenant_config(tenant: &TenantId) -> Key {
     Key::new(format!("{}#TENANT", t(tenant)), "CONFIG")
 }
@@ -322,6 +365,30 @@ mod tests {
             assert!(key.pk.starts_with("T#acme-2#"), "{entity}");
             assert!(!key.pk.starts_with("T#acme#"), "{entity}");
         }
+    }
+
+    #[test]
+    fn hold_index_keys_are_pinned_sharded_and_ordered_by_time() {
+        use chrono::TimeZone;
+        let t = tenant();
+        let at = |m| Utc.with_ymd_and_hms(2026, 3, 3, 12, m, 0).single().unwrap();
+        let order = OrderId::new("ORD-1").unwrap();
+        let key = hold(&t, at(30), &order);
+        assert_eq!(key.sk, "2026-03-03T12:30:00.000Z#ORD-1");
+        assert!(key.pk.starts_with("T#acme#HOLDS#"), "{}", key.pk);
+        assert_eq!(key.pk, hold(&t, at(45), &order).pk, "one shard per order");
+        // Lapsed at 12:30 exactly: included; at 12:29: not yet.
+        assert!(key.sk < holds_lapsed_before(at(30)));
+        assert!(key.sk > holds_lapsed_before(at(29)));
+        let shards: std::collections::BTreeSet<String> = (0..64)
+            .map(|i| hold(&t, at(0), &OrderId::new(&format!("ORD-{i}")).unwrap()).pk)
+            .collect();
+        assert_eq!(
+            shards.len(),
+            HOLD_SHARDS as usize,
+            "ids spread over every shard"
+        );
+        assert_eq!(tenant_registry(&t), Key::new("TENANTS", "acme"));
     }
 
     #[test]

@@ -15,11 +15,13 @@ fn init() -> Result<Settings, crate::SettingsError> {
 
 /// `graphql-<group>`: one resolver group behind the HTTP API route `POST /graphql/{group}`
 /// (feature `lambda-graphql`, which brings the SSM client for `OMS_JWT_HS256_SECRET_PARAM`).
+/// `group` is a constant of the function's `main` (`GroupSchema::CHECKOUT`, ...), so the binary
+/// links that group's resolvers only.
 ///
 /// # Errors
 /// A setting is missing or malformed (init fails), or the runtime stops.
 #[cfg(feature = "lambda-graphql")]
-pub async fn run_graphql(group: oms_graphql::Group) -> Result<(), lambda_http::Error> {
+pub async fn run_graphql(group: oms_graphql::GroupSchema) -> Result<(), lambda_http::Error> {
     let settings = init()?;
     let config = crate::aws_config(None).await;
     let function =
@@ -204,4 +206,49 @@ pub async fn sender_batch(
             .add(Metric::MessagesDeadLettered, last.dead_lettered(&response));
     }
     (response, deps.metrics.take().reported(&reports))
+}
+
+/// Holds lapsed per tenant that one hold-sweeper invocation expires at most (the next minute's
+/// run carries on).
+#[cfg(feature = "lambda")]
+pub const SWEEP_PER_TENANT: usize = 500;
+
+/// `hold-sweeper`: every minute (EventBridge schedule), cancels the PENDING orders whose hold
+/// lapsed (docs/runtime.md "Stock, holds and expiry"). Answers what it did.
+///
+/// # Errors
+/// A setting is missing (init fails), or the runtime stops. An invocation whose tenant list
+/// cannot be read fails (Lambda retries the scheduled event).
+#[cfg(feature = "lambda")]
+pub async fn run_hold_sweeper() -> Result<(), lambda_runtime::Error> {
+    use lambda_runtime::{service_fn, LambdaEvent};
+    use std::sync::Arc;
+
+    let settings = init()?;
+    let config = crate::aws_config(None).await;
+    let clock = crate::system_clock();
+    let store = crate::dynamo_store(&config, settings.table()?, clock.clone());
+    let oms = oms_application::Oms::new(
+        store,
+        clock.clone(),
+        Arc::new(oms_application::ports::NoPaymentGateway),
+    );
+    let (oms, clock) = (&oms, &clock);
+    lambda_runtime::run(service_fn(
+        move |_: LambdaEvent<serde_json::Value>| async move {
+            let report = oms.sweep_holds(SWEEP_PER_TENANT).await?;
+            crate::metrics::emit(
+                "hold-sweeper",
+                clock.now().timestamp_millis(),
+                None,
+                &[(Metric::OrdersExpired, report.expired as u64)],
+            );
+            Ok::<serde_json::Value, lambda_runtime::Error>(serde_json::json!({
+                "expired": report.expired,
+                "skipped": report.skipped,
+                "failed": report.failed,
+            }))
+        },
+    ))
+    .await
 }

@@ -79,3 +79,30 @@ pub fn compose(c: Components) -> Router {
         .with_graphiql_token(c.graphiql_token);
     router(Arc::new(graphql), Arc::new(webhooks))
 }
+
+/// How often `oms serve` sweeps lapsed holds: a hold is cancelled at most this long (plus one
+/// sweep) after its window ends, well within the 5 s promised.
+pub const HOLD_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The hold sweep of `oms serve`: every `every`, the same sweep the hold-sweeper function runs.
+/// Stops when the returned handle is aborted (or the runtime ends).
+pub fn spawn_hold_sweep(oms: Oms, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match oms.sweep_holds(500).await {
+                Ok(report) if report.expired > 0 || report.failed > 0 => {
+                    tracing::info!(
+                        expired = report.expired,
+                        failed = report.failed,
+                        "hold sweep"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "hold sweep: cannot list the tenants"),
+            }
+        }
+    })
+}

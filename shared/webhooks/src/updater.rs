@@ -345,6 +345,13 @@ async fn apply_payment(
         claimed_by: None,
     };
     let outcome = deps.store.record_payment(tenant, record, version).await?;
+    if !refunded {
+        // A payment for an order whose hold lapsed: recorded above, and on the order (which
+        // stays CANCELLED) with an `order.payment_after_expiry` event, so the tenant refunds it.
+        if let Some(order) = load.order.clone().filter(Order::expired) {
+            record_late_payment_on_order(deps, tenant, &payment, order).await?;
+        }
+    }
     if refunded {
         // Stale: the stored record is this event (a redelivery, or a retry after the order
         // commit failed) or a newer one; reconcile the order to what is stored.
@@ -369,6 +376,56 @@ async fn apply_payment(
         }
     }
     Ok(outcome.into())
+}
+
+/// Records `payment` on the expired `order` (once; a redelivery finds it recorded).
+async fn record_late_payment_on_order(
+    deps: &UpdaterDeps,
+    tenant: &TenantId,
+    payment: &oms_sync::PaymentRecord,
+    order: Order,
+) -> Result<(), UpdateError> {
+    let mut order = Some(order);
+    for _ in 0..REFUND_COMMIT_ATTEMPTS {
+        let Some(mut current) = order.take() else {
+            return Ok(());
+        };
+        let read_version = current.version;
+        let events = match current.record_payment_after_expiry(
+            payment.method,
+            &payment.transaction_id,
+            payment.amount,
+            deps.clock.now(),
+        ) {
+            Ok(events) if events.is_empty() => return Ok(()),
+            Ok(events) => events,
+            Err(e) => {
+                // Another payment was recorded on it: this one stays recorded as a payment
+                // record only (its claim is free), and the log says so.
+                tracing::warn!(tenant = %tenant, order_id = %current.id, error = %e.message,
+                    "late payment not recorded on the expired order");
+                return Ok(());
+            }
+        };
+        let commit = OrderCommit::new(current, Some(read_version), events);
+        match deps.store.commit(tenant, commit).await {
+            Ok(()) => {
+                tracing::info!(tenant = %tenant, order_id = %payment.order_id,
+                    "payment after expiry recorded on the order");
+                return Ok(());
+            }
+            Err(CommitError::VersionConflict) => {
+                order = deps.store.get_order(tenant, &payment.order_id).await?;
+            }
+            Err(CommitError::Fault(fault)) => return Err(UpdateError::Store(fault)),
+            Err(other) => {
+                return Err(UpdateError::Store(StoreFault::new(format!(
+                    "recording a late payment: {other}"
+                ))))
+            }
+        }
+    }
+    Err(UpdateError::Contention(payment.order_id.clone()))
 }
 
 /// Brings the order's refunded amount up to `refunded_total` (once: a second call finds nothing

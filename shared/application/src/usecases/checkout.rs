@@ -3,7 +3,7 @@
 use chrono::Duration;
 use oms_domain::address::Address;
 use oms_domain::auth::Role;
-use oms_domain::catalog::{Customer, CustomerAddress, Product};
+use oms_domain::catalog::{AddressType, Customer, CustomerAddress, Product};
 use oms_domain::ids::{AddressId, OrderId, Sku, VendorId};
 use oms_domain::order::{CustomerDetails, Order, MAX_LINE_ITEMS};
 use oms_domain::{DomainError, ErrorCode};
@@ -259,6 +259,7 @@ impl Oms {
         )?;
 
         let mut commit = OrderCommit::new(order.clone(), None, events);
+        commit.draft_ttl = Some(crate::records::draft_ttl(view.tenant_config.as_ref()));
         if input.customer.is_some() || snapshot.is_none() {
             commit.customer = Some(Customer {
                 customer_id: caller.sub.clone(),
@@ -272,6 +273,7 @@ impl Oms {
             commit.address = Some(CustomerAddress {
                 customer_id: caller.sub.clone(),
                 address_id: address_id_for(&address)?,
+                address_type: AddressType::Shipping,
                 address,
                 is_default: false,
                 is_active: true,

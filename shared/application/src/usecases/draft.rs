@@ -13,7 +13,7 @@ use super::Oms;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::ports::{CatalogRequest, OrderCommit};
-use oms_domain::catalog::CustomerAddress;
+use oms_domain::catalog::{AddressType, CustomerAddress};
 
 /// Where changeDestination sends the order: exactly one of an address-book entry or a new address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,13 +208,14 @@ impl Oms {
                             .at(["addressId"]),
                     )
                 })?;
-                order.change_destination(entry.address, &ctx, now)?
+                order.change_destination(entry.destination()?.clone(), &ctx, now)?
             }
             Parsed::NewDestination(address, save) => {
                 if save {
                     saved_address = Some(CustomerAddress {
                         customer_id: caller.sub.clone(),
                         address_id: address_id_for(&address)?,
+                        address_type: AddressType::Shipping,
                         address: address.clone(),
                         is_default: false,
                         is_active: true,
@@ -231,6 +232,7 @@ impl Oms {
         };
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
         commit.address = saved_address;
+        commit.draft_ttl = Some(crate::records::draft_ttl(load.tenant_config.as_ref()));
         self.store
             .commit(&caller.tenant, commit)
             .await

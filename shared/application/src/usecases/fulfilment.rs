@@ -1,7 +1,7 @@
 //! cancelOrder (customer) and the vendor's markAsShipped, addShippingTrackingReference,
 //! markAsCompleted. Each: one read, one transaction.
 
-use oms_domain::order::{Order, OrderEvent};
+use oms_domain::order::{Order, OrderEvent, Release};
 
 use super::placement::stock_changes;
 use super::support::{commit_error, OrderOutcome, Side};
@@ -43,26 +43,9 @@ impl Oms {
             .load_visible(caller, order_id, Side::Customer, None, None)
             .await?;
         let read_version = order.version;
+        let held = order.active_hold();
         let (release, events) = order.cancel(reason, now)?;
-        let vendor = order.vendor.vendor_id.clone();
-        let placement = oms_domain::order::Placement {
-            stock: release.stock.clone(),
-            coupons: vec![],
-        };
-        let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
-        commit.stock = stock_changes(&vendor, &placement, 1);
-        commit.coupon_uses = release
-            .coupons
-            .iter()
-            .map(|code| CouponUseChange {
-                vendor_id: vendor.clone(),
-                code: code.clone(),
-                customer_id: order.customer.customer_id.clone(),
-                delta: -1,
-                usage_limit: None,
-                per_customer_limit: None,
-            })
-            .collect();
+        let commit = release_commit(&order, read_version, &release, events, held);
         self.store
             .commit(&caller.tenant, commit)
             .await
@@ -124,4 +107,36 @@ impl Oms {
             replayed: false,
         })
     }
+}
+
+/// The commit of a cancellation (by the customer, or by the hold sweep): the CANCELLED order
+/// with what it held given back in the same transaction, and its hold index entry removed.
+pub(super) fn release_commit(
+    order: &Order,
+    read_version: u64,
+    release: &Release,
+    events: Vec<OrderEvent>,
+    hold_before: Option<chrono::DateTime<chrono::Utc>>,
+) -> OrderCommit {
+    let vendor = order.vendor.vendor_id.clone();
+    let placement = oms_domain::order::Placement {
+        stock: release.stock.clone(),
+        coupons: vec![],
+    };
+    let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
+    commit.stock = stock_changes(&vendor, &placement, 1);
+    commit.coupon_uses = release
+        .coupons
+        .iter()
+        .map(|code| CouponUseChange {
+            vendor_id: vendor.clone(),
+            code: code.clone(),
+            customer_id: order.customer.customer_id.clone(),
+            delta: -1,
+            usage_limit: None,
+            per_customer_limit: None,
+        })
+        .collect();
+    commit.hold_before = hold_before;
+    commit
 }

@@ -3,6 +3,7 @@
 
 mod checkout;
 mod draft;
+mod expiry;
 mod fulfilment;
 mod payment;
 mod placement;
@@ -18,6 +19,7 @@ use crate::ports::{Clock, PaymentGateway, Store};
 pub use checkout::AddressInput;
 pub use checkout::{CheckoutInput, CustomerInput, ItemInput};
 pub use draft::{DestinationChoice, DraftChange};
+pub use expiry::SweepReport;
 pub use fulfilment::Fulfilment;
 pub use queries::{OrderList, MAX_PAGE_SIZE};
 pub use support::OrderOutcome;

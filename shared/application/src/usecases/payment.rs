@@ -101,8 +101,10 @@ impl Oms {
             already_used_by: verified.as_ref().and_then(|r| r.claimed_by.clone()),
         };
         let read_version = order.version;
+        let held = order.active_hold();
         let (claim, events) = order.confirm(verification, now)?;
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
+        commit.hold_before = held;
         commit.payment_claim = claim.map(|c| c.transaction_id);
         commit.payment_record = provider_record;
         self.store

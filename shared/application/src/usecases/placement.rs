@@ -119,6 +119,8 @@ impl Oms {
             other => other?,
         };
 
+        // The hold on stock and coupon uses lapses after the tenant's window (the sweep cancels).
+        order.hold_until(now + crate::records::pending_hold(load.tenant_config.as_ref()));
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
         commit.stock = stock_changes(&order.vendor.vendor_id, &placement, -1);
         commit.coupon_uses = placement

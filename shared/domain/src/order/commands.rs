@@ -14,6 +14,7 @@
 
 mod cancellation;
 mod draft;
+mod expiry;
 mod fulfilment;
 mod payment;
 mod placement;
@@ -21,6 +22,7 @@ mod placement;
 use chrono::{DateTime, Utc};
 
 pub use cancellation::Release;
+pub use expiry::EXPIRED_REASON;
 pub use payment::{PaymentClaim, PaymentVerification, VerifiedPayment};
 pub use placement::{CouponRedemption, Placement, StockReservation};
 

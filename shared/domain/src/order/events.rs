@@ -103,6 +103,14 @@ pub enum OrderEventKind {
         refunded_total: Money,
         fully_refunded: bool,
     },
+    /// A payment arrived for an order already cancelled because its hold lapsed: recorded on
+    /// the order (which stays CANCELLED) so that the tenant can refund it.
+    #[serde(rename = "order.payment_after_expiry")]
+    PaymentAfterExpiry {
+        method: PaymentMethod,
+        transaction_id: String,
+        amount: Money,
+    },
 }
 
 impl OrderEventKind {
@@ -126,6 +134,7 @@ impl OrderEventKind {
             OrderEventKind::OrderCompleted { .. } => "order.completed",
             OrderEventKind::OrderCancelled { .. } => "order.cancelled",
             OrderEventKind::PaymentRefunded { .. } => "order.payment_refunded",
+            OrderEventKind::PaymentAfterExpiry { .. } => "order.payment_after_expiry",
         }
     }
 }

@@ -3,10 +3,10 @@
 //! an order asks these tables; `docs/order-lifecycle.md` embeds [`render_markdown`] (a test keeps
 //! the two identical).
 //!
-//! Room to grow: EXPIRED (a sweeper expiring stale DRAFT/PENDING orders, releasing stock and
-//! coupon uses) and PARTIALLY_SHIPPED (CONFIRMED → PARTIALLY_SHIPPED → SHIPPED) are one new
-//! `OrderStatus` variant, one `Transition` variant and one row each; no command code branches on
-//! statuses directly.
+//! Expiry is no status of its own: a lapsed hold is a `Cancel` with reason `expired`
+//! (`commands/expiry.rs`). Room to grow: PARTIALLY_SHIPPED (CONFIRMED → PARTIALLY_SHIPPED →
+//! SHIPPED) is one new `OrderStatus` variant, one `Transition` variant and one row; no command
+//! code branches on statuses directly.
 
 use serde::{Deserialize, Serialize};
 

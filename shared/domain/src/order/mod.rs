@@ -8,7 +8,7 @@ pub mod tracking;
 
 pub use commands::{
     CouponRedemption, PaymentClaim, PaymentVerification, Placement, Release, StockReservation,
-    VerifiedPayment,
+    VerifiedPayment, EXPIRED_REASON,
 };
 pub use events::{OrderEvent, OrderEventKind, PriceChange, SkuQuantity};
 pub use model::*;

@@ -191,6 +191,10 @@ pub struct Order {
     pub cancellation_reason: Option<String>,
     /// True between placeOrder (stock decremented, coupon uses counted) and cancelOrder (released).
     pub stock_reserved: bool,
+    /// Set by placeOrder: when the PENDING order's hold on stock and coupon uses lapses (placed
+    /// at + the tenant's hold window). Kept afterwards as history; only PENDING orders hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -139,6 +139,28 @@ impl TenantRepository for BrokenStore {
 }
 
 #[async_trait]
+impl oms_application::ports::HoldRepository for BrokenStore {
+    async fn lapsed_holds(
+        &self,
+        _: &TenantId,
+        _: DateTime<Utc>,
+        _: usize,
+    ) -> Result<Vec<oms_application::ports::Hold>, StoreFault> {
+        Err(fault())
+    }
+    async fn drop_hold(
+        &self,
+        _: &TenantId,
+        _: &oms_application::ports::Hold,
+    ) -> Result<(), StoreFault> {
+        Err(fault())
+    }
+    async fn tenants(&self) -> Result<Vec<TenantId>, StoreFault> {
+        Err(fault())
+    }
+}
+
+#[async_trait]
 impl oms_application::ports::OutboxRepository for BrokenStore {
     async fn outbox_event_pending(
         &self,

@@ -1,6 +1,7 @@
 //! [`Repository`]: every port of `oms-application` over one [`ItemStore`].
 
 mod catalog;
+mod holds;
 mod orders;
 mod outbox;
 mod stock;

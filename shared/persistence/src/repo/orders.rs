@@ -46,6 +46,7 @@ enum OpRole {
     Idempotency,
     Outbox,
     Snapshot,
+    Hold,
 }
 
 #[async_trait]
@@ -270,7 +271,7 @@ impl Repository {
                     }
                     _ => {}
                 },
-                Some(OpRole::Snapshot) | None => {}
+                Some(OpRole::Snapshot) | Some(OpRole::Hold) | None => {}
             }
         }
         CommitError::Fault(StoreFault::new(format!(
@@ -297,11 +298,39 @@ fn commit_ops(
         None => Cond::NotExists,
         Some(v) => Cond::Eq(VERSION.into(), version_of(v)),
     };
+    let mut order_item = codec::order_item(order)?;
+    if order.status == oms_domain::order::OrderStatus::Draft {
+        // An untouched DRAFT expires (the table's TTL; reads treat it as gone at once).
+        let ttl = commit
+            .draft_ttl
+            .unwrap_or_else(|| oms_application::records::draft_ttl(None));
+        order_item.insert("expires_at".into(), unix(order.updated_at + ttl));
+    }
     ops.push(WriteOp::Put {
-        item: codec::order_item(order)?,
+        item: order_item,
         cond: Some(order_cond),
     });
     roles.push(OpRole::Order);
+
+    // The hold index follows the order's hold: entry removed when the hold ends, added when it
+    // starts, in the same transaction.
+    let hold_after = order.active_hold();
+    if commit.hold_before != hold_after {
+        if let Some(before) = commit.hold_before {
+            ops.push(WriteOp::Delete {
+                key: keys::hold(tenant, before, &order.id),
+                cond: None,
+            });
+            roles.push(OpRole::Hold);
+        }
+        if let Some(after) = hold_after {
+            ops.push(WriteOp::Put {
+                item: super::holds::hold_item(tenant, &order.id, after),
+                cond: None,
+            });
+            roles.push(OpRole::Hold);
+        }
+    }
 
     // One op per SKU on its stock item (docs/data-model.md "Stock").
     for (j, op) in stock.iter().enumerate() {

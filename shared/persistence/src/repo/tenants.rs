@@ -6,6 +6,7 @@ use oms_domain::ids::TenantId;
 use super::{fault, Repository};
 use crate::codec::{base, from_body, to_body, BODY};
 use crate::keys;
+use oms_store::WriteOp;
 
 #[async_trait]
 impl TenantRepository for Repository {
@@ -24,6 +25,17 @@ impl TenantRepository for Repository {
     async fn put_tenant_config(&self, config: &TenantConfig) -> Result<(), StoreFault> {
         let mut item = base(&keys::tenant_config(&config.tenant), "TenantConfig");
         item.insert(BODY.into(), to_body(config)?);
-        self.store.put(item, None).await.map_err(fault)
+        // The registry entry (for the hold sweep) is written with the configuration.
+        let registry = base(&keys::tenant_registry(&config.tenant), "Tenant");
+        self.store
+            .transact_write(vec![
+                WriteOp::Put { item, cond: None },
+                WriteOp::Put {
+                    item: registry,
+                    cond: None,
+                },
+            ])
+            .await
+            .map_err(fault)
     }
 }

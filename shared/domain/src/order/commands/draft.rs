@@ -209,6 +209,7 @@ impl Order {
             tracking_reference: None,
             cancellation_reason: None,
             stock_reserved: false,
+            hold_expires_at: None,
             created_at: now,
             updated_at: now,
         };

@@ -69,6 +69,7 @@ impl Order {
         now: DateTime<Utc>,
     ) -> DomainResult<(Option<PaymentClaim>, Vec<OrderEvent>)> {
         let confirmed = lifecycle::next_status(self.status, Transition::Confirm)?;
+        self.require_live_hold(now)?;
         self.change(now, |order, events| {
             let zero = Money::zero(order.currency);
             let (details, claim) = if payment.method == PaymentMethod::CashOnDelivery {

@@ -5,6 +5,7 @@ mod cancellation;
 mod checkout;
 mod coupons;
 mod events;
+mod expiry;
 mod fulfilment;
 mod happy_path;
 mod lifecycle;

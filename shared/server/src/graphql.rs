@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
+#[cfg(feature = "graphiql")]
 use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+#[cfg(feature = "graphiql")]
+use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use oms_application::caller::Caller;
 use oms_auth::VerifiedToken;
@@ -106,6 +109,7 @@ pub async fn execute_group(
     }
 }
 
+#[cfg(feature = "graphiql")]
 fn graphiql_page(state: &GraphqlState, endpoint: &str) -> Html<String> {
     let bearer = state.graphiql_token.as_ref().map(|t| format!("Bearer {t}"));
     let mut page = GraphiQLSource::build()
@@ -117,10 +121,12 @@ fn graphiql_page(state: &GraphqlState, endpoint: &str) -> Html<String> {
     Html(page.finish())
 }
 
+#[cfg(feature = "graphiql")]
 pub async fn graphiql(State(state): State<Arc<GraphqlState>>) -> Html<String> {
     graphiql_page(&state, "/graphql")
 }
 
+#[cfg(feature = "graphiql")]
 pub async fn graphiql_group(
     State(state): State<Arc<GraphqlState>>,
     Path(group): Path<String>,

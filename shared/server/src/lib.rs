@@ -43,9 +43,12 @@ pub struct GraphqlState {
     clock: Arc<dyn Clock>,
     /// The use cases' counts; a request's authenticated tenant is noted on them.
     metrics: Arc<Metrics>,
-    /// GraphiQL on `GET` (local only; never in a Lambda unless its parameter asks for it).
+    /// GraphiQL on `GET` (local only). Compiled in with the feature `graphiql` only (`oms serve`):
+    /// the Lambda functions are built without it and never serve the page.
+    #[cfg_attr(not(feature = "graphiql"), allow(dead_code))]
     graphiql: bool,
     /// Pre-filled `Authorization` header of the GraphiQL page (local demo only).
+    #[cfg_attr(not(feature = "graphiql"), allow(dead_code))]
     graphiql_token: Option<String>,
 }
 
@@ -101,16 +104,18 @@ impl GraphqlState {
 }
 
 /// The GraphQL routes: `POST /graphql` (whole schema, when served), `POST /graphql/{group}`,
-/// and GraphiQL on `GET` when enabled.
+/// and GraphiQL on `GET` when enabled (and compiled in: feature `graphiql`).
 pub fn graphql_routes(state: Arc<GraphqlState>) -> Router {
     let mut routes = Router::new();
     if state.full.is_some() {
         routes = routes.route("/graphql", post(graphql::execute_full));
+        #[cfg(feature = "graphiql")]
         if state.graphiql {
             routes = routes.route("/graphql", get(graphql::graphiql));
         }
     }
     let group = post(graphql::execute_group);
+    #[cfg(feature = "graphiql")]
     let group = if state.graphiql {
         group.get(graphql::graphiql_group)
     } else {

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    oms_runtime::lambda::run_graphql(oms_graphql::Group::Orders).await
+    oms_runtime::lambda::run_graphql(oms_graphql::GroupSchema::ORDERS).await
 }

@@ -27,5 +27,6 @@ pub use async_graphql;
 pub use oms_application::caller::Caller;
 pub use schema::{
     build_group_schema, build_schema, group_sdl, schema_sdl, AccountSchema, AnySchema,
-    CheckoutSchema, Group, OmsSchema, OrdersSchema, SchemaOptions, UnknownGroup, VendorSchema,
+    CheckoutSchema, Group, GroupSchema, OmsSchema, OrdersSchema, SchemaOptions, UnknownGroup,
+    VendorSchema,
 };

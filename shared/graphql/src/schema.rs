@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::{
     Data, EmptyMutation, EmptySubscription, Executor, MergedObject, ObjectType, Request, Response,
@@ -276,31 +277,134 @@ pub fn build_schema(oms: Oms, options: SchemaOptions) -> OmsSchema {
 
 /// The schema of one resolver group, as an [`AnySchema`].
 pub fn build_group_schema(group: Group, oms: Oms, options: SchemaOptions) -> AnySchema {
-    match group {
-        Group::Checkout => AnySchema::Checkout(finish(
-            CheckoutQueryRoot::default(),
-            CheckoutMutationRoot::default(),
-            oms,
-            options,
-        )),
-        Group::Orders => AnySchema::Orders(finish(
-            OrdersQueryRoot::default(),
-            EmptyMutation,
-            oms,
-            options,
-        )),
-        Group::Vendor => AnySchema::Vendor(finish(
-            OrdersQueryRoot::default(),
-            VendorMutationRoot::default(),
-            oms,
-            options,
-        )),
-        Group::Account => AnySchema::Account(finish(
-            AccountQueryRoot::default(),
-            AccountMutationRoot::default(),
-            oms,
-            options,
-        )),
+    GroupSchema::of(group).build(oms, options)
+}
+
+/// A resolver group together with the builder of its schema.
+///
+/// A group's Lambda function names its group as a constant, so the compiler keeps only that
+/// group's builder, and with it only that group's resolvers and execution code: the other groups
+/// and the whole API are not linked into the function (docs/deploy.md, "Binary size").
+#[derive(Clone, Copy)]
+pub struct GroupSchema {
+    pub group: Group,
+    build: fn(Oms, SchemaOptions) -> AnySchema,
+}
+
+impl GroupSchema {
+    pub const CHECKOUT: GroupSchema = GroupSchema {
+        group: Group::Checkout,
+        build: |oms, options| {
+            AnySchema::of(
+                Some(Group::Checkout),
+                finish(
+                    CheckoutQueryRoot::default(),
+                    CheckoutMutationRoot::default(),
+                    oms,
+                    options,
+                ),
+            )
+        },
+    };
+    pub const ORDERS: GroupSchema = GroupSchema {
+        group: Group::Orders,
+        build: |oms, options| {
+            AnySchema::of(
+                Some(Group::Orders),
+                finish(OrdersQueryRoot::default(), EmptyMutation, oms, options),
+            )
+        },
+    };
+    pub const VENDOR: GroupSchema = GroupSchema {
+        group: Group::Vendor,
+        build: |oms, options| {
+            AnySchema::of(
+                Some(Group::Vendor),
+                finish(
+                    OrdersQueryRoot::default(),
+                    VendorMutationRoot::default(),
+                    oms,
+                    options,
+                ),
+            )
+        },
+    };
+    pub const ACCOUNT: GroupSchema = GroupSchema {
+        group: Group::Account,
+        build: |oms, options| {
+            AnySchema::of(
+                Some(Group::Account),
+                finish(
+                    AccountQueryRoot::default(),
+                    AccountMutationRoot::default(),
+                    oms,
+                    options,
+                ),
+            )
+        },
+    };
+
+    /// The group's builder. Always inlined: called with a constant group (a function's `main`),
+    /// it folds to that one group's builder.
+    #[inline(always)]
+    pub const fn of(group: Group) -> GroupSchema {
+        match group {
+            Group::Checkout => GroupSchema::CHECKOUT,
+            Group::Orders => GroupSchema::ORDERS,
+            Group::Vendor => GroupSchema::VENDOR,
+            Group::Account => GroupSchema::ACCOUNT,
+        }
+    }
+
+    /// Builds the group's schema.
+    pub fn build(self, oms: Oms, options: SchemaOptions) -> AnySchema {
+        (self.build)(oms, options)
+    }
+}
+
+impl From<Group> for GroupSchema {
+    fn from(group: Group) -> Self {
+        GroupSchema::of(group)
+    }
+}
+
+impl fmt::Debug for GroupSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("GroupSchema").field(&self.group).finish()
+    }
+}
+
+/// A schema behind dynamic dispatch: only the schemas a process builds are compiled into it
+/// (an enum over every schema type would link all of them into every function).
+trait DynSchema: Send + Sync {
+    fn execute(&self, request: Request) -> BoxFuture<'_, Response>;
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response>;
+    fn sdl(&self) -> String;
+}
+
+impl<Q, M> DynSchema for Schema<Q, M, EmptySubscription>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+{
+    fn execute(&self, request: Request) -> BoxFuture<'_, Response> {
+        Box::pin(Schema::execute(self, request))
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        Executor::execute_stream(self, request, session_data)
+    }
+
+    fn sdl(&self) -> String {
+        Schema::sdl(self)
     }
 }
 
@@ -308,58 +412,47 @@ pub fn build_group_schema(group: Group, oms: Oms, options: SchemaOptions) -> Any
 /// Implements [`async_graphql::Executor`], so transport adapters (e.g. async-graphql-axum's
 /// `GraphQL::new`) accept it directly.
 #[derive(Clone)]
-pub enum AnySchema {
-    Full(OmsSchema),
-    Checkout(CheckoutSchema),
-    Orders(OrdersSchema),
-    Vendor(VendorSchema),
-    Account(AccountSchema),
+pub struct AnySchema {
+    group: Option<Group>,
+    schema: Arc<dyn DynSchema>,
 }
 
 impl AnySchema {
+    fn of<Q, M>(group: Option<Group>, schema: Schema<Q, M, EmptySubscription>) -> Self
+    where
+        Q: ObjectType + 'static,
+        M: ObjectType + 'static,
+    {
+        AnySchema {
+            group,
+            schema: Arc::new(schema),
+        }
+    }
+
     /// The whole API.
     pub fn full(oms: Oms, options: SchemaOptions) -> Self {
-        AnySchema::Full(build_schema(oms, options))
+        build_schema(oms, options).into()
     }
 
     /// The group this schema serves; `None` for the whole API.
     pub fn group(&self) -> Option<Group> {
-        match self {
-            AnySchema::Full(_) => None,
-            AnySchema::Checkout(_) => Some(Group::Checkout),
-            AnySchema::Orders(_) => Some(Group::Orders),
-            AnySchema::Vendor(_) => Some(Group::Vendor),
-            AnySchema::Account(_) => Some(Group::Account),
-        }
+        self.group
     }
 
     /// Executes one request (put the `Caller` in its data first).
     pub async fn execute(&self, request: impl Into<Request>) -> Response {
-        let request = request.into();
-        match self {
-            AnySchema::Full(s) => s.execute(request).await,
-            AnySchema::Checkout(s) => s.execute(request).await,
-            AnySchema::Orders(s) => s.execute(request).await,
-            AnySchema::Vendor(s) => s.execute(request).await,
-            AnySchema::Account(s) => s.execute(request).await,
-        }
+        self.schema.execute(request.into()).await
     }
 
     /// The SDL this schema serves.
     pub fn sdl(&self) -> String {
-        match self {
-            AnySchema::Full(s) => s.sdl(),
-            AnySchema::Checkout(s) => s.sdl(),
-            AnySchema::Orders(s) => s.sdl(),
-            AnySchema::Vendor(s) => s.sdl(),
-            AnySchema::Account(s) => s.sdl(),
-        }
+        self.schema.sdl()
     }
 }
 
 impl From<OmsSchema> for AnySchema {
     fn from(s: OmsSchema) -> Self {
-        AnySchema::Full(s)
+        AnySchema::of(None, s)
     }
 }
 
@@ -373,12 +466,6 @@ impl Executor for AnySchema {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        match self {
-            AnySchema::Full(s) => Executor::execute_stream(s, request, session_data),
-            AnySchema::Checkout(s) => Executor::execute_stream(s, request, session_data),
-            AnySchema::Orders(s) => Executor::execute_stream(s, request, session_data),
-            AnySchema::Vendor(s) => Executor::execute_stream(s, request, session_data),
-            AnySchema::Account(s) => Executor::execute_stream(s, request, session_data),
-        }
+        self.schema.execute_stream(request, session_data)
     }
 }

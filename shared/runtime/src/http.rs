@@ -9,9 +9,9 @@ use oms_application::metrics::{Metric, Metrics};
 use oms_application::ports::{Clock, EventQueue, PaymentGateway, Store};
 use oms_application::Oms;
 use oms_auth::{AuthConfig, Authenticator};
-use oms_graphql::{Group, SchemaOptions};
+use oms_graphql::{GroupSchema, SchemaOptions};
 use oms_queue::SqsQueue;
-use oms_server::{finish, graphql_routes, webhook_routes, GraphqlState, Surface};
+use oms_server::{finish, graphql_routes, webhook_routes, GraphqlState};
 use oms_webhooks::WebhookDeps;
 
 use crate::{dynamo_store, sqs_client, Settings, SettingsError};
@@ -155,7 +155,7 @@ pub fn graphql_app(
     clock: Arc<dyn Clock>,
     payments: Arc<dyn PaymentGateway>,
     auth: Authenticator,
-    group: Group,
+    group: impl Into<GroupSchema>,
     introspection: bool,
 ) -> HttpFunction {
     let oms = Oms::new(store, clock.clone(), payments);
@@ -164,9 +164,10 @@ pub fn graphql_app(
         introspection,
         ..SchemaOptions::default()
     };
-    let state = GraphqlState::new(oms, auth, options, Surface::Group(group)).with_graphiql(false);
+    let group = group.into();
+    let state = GraphqlState::group(oms, auth, options, group);
     HttpFunction {
-        name: format!("graphql-{}", group.as_str()),
+        name: format!("graphql-{}", group.group.as_str()),
         router: finish(graphql_routes(Arc::new(state))),
         metrics,
         reports: Metric::ORDERS,
@@ -199,7 +200,7 @@ pub fn webhook_app(
 /// A missing or malformed setting.
 pub fn graphql_function(
     settings: &Settings,
-    group: Group,
+    group: impl Into<GroupSchema>,
     auth: Option<AuthConfig>,
     config: &SdkConfig,
     clock: Arc<dyn Clock>,

@@ -20,7 +20,7 @@ use oms_application::metrics::Metrics;
 use oms_application::ports::Clock;
 use oms_application::Oms;
 use oms_auth::Authenticator;
-use oms_graphql::{build_group_schema, AnySchema, Group, SchemaOptions};
+use oms_graphql::{build_group_schema, AnySchema, Group, GroupSchema, SchemaOptions};
 use oms_webhooks::WebhookDeps;
 
 /// Largest GraphQL request body accepted.
@@ -54,28 +54,52 @@ pub struct GraphqlState {
 
 impl GraphqlState {
     pub fn new(oms: Oms, auth: Authenticator, options: SchemaOptions, surface: Surface) -> Self {
-        let clock = oms.clock().clone();
-        let metrics = oms.metrics().clone();
-        let (full, groups) = match surface {
-            Surface::Everything => (
-                Some(AnySchema::full(oms.clone(), options)),
-                Group::ALL
+        match surface {
+            Surface::Everything => {
+                let full = AnySchema::full(oms.clone(), options);
+                let groups = Group::ALL
                     .iter()
                     .map(|g| (*g, build_group_schema(*g, oms.clone(), options)))
-                    .collect(),
-            ),
-            Surface::Group(g) => (
-                None,
-                HashMap::from([(g, build_group_schema(g, oms, options))]),
-            ),
-        };
+                    .collect();
+                Self::serving(&oms, auth, Some(full), groups, true)
+            }
+            Surface::Group(g) => Self::group(oms, auth, options, g.into()),
+        }
+    }
+
+    /// Only `group`'s schema (what a resolver group's Lambda function serves). Unlike
+    /// [`GraphqlState::new`] it names no other schema, so a function built on it links none of
+    /// the other groups' resolvers.
+    pub fn group(
+        oms: Oms,
+        auth: Authenticator,
+        options: SchemaOptions,
+        group: GroupSchema,
+    ) -> Self {
+        let schema = group.build(oms.clone(), options);
+        Self::serving(
+            &oms,
+            auth,
+            None,
+            HashMap::from([(group.group, schema)]),
+            false,
+        )
+    }
+
+    fn serving(
+        oms: &Oms,
+        auth: Authenticator,
+        full: Option<AnySchema>,
+        groups: HashMap<Group, AnySchema>,
+        graphiql: bool,
+    ) -> Self {
         GraphqlState {
             full,
             groups,
             auth,
-            clock,
-            metrics,
-            graphiql: matches!(surface, Surface::Everything),
+            clock: oms.clock().clone(),
+            metrics: oms.metrics().clone(),
+            graphiql,
             graphiql_token: None,
         }
     }

@@ -47,7 +47,7 @@ pub struct Settings {
     pub table_name: Option<String>,
     pub sync_queue_url: Option<String>,
     pub events_queue_url: Option<String>,
-    /// `OMS_LOG` (an `EnvFilter` directive such as `info` or `oms=debug`).
+    /// `OMS_LOG` (`target=level` directives such as `info` or `info,oms_webhooks=debug`).
     pub log_filter: Option<String>,
     /// `OMS_GRAPHQL_INTROSPECTION=true` turns introspection on in a GraphQL function (off by
     /// default in AWS).

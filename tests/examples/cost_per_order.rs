@@ -737,6 +737,7 @@ fn reported_metrics(function: &str) -> Vec<Metric> {
             m.extend([Metric::RecordsRetried, Metric::MessagesDeadLettered]);
             m
         }
+        "hold-sweeper" => Metric::SWEEPER.to_vec(),
         _ => Vec::new(),
     }
 }
@@ -1423,6 +1424,7 @@ fn report(all: &[Invocation], orders: usize, warmup: usize, elapsed: Duration, t
         "sync-updater",
         "outbox-relay",
         "event-sender",
+        "hold-sweeper",
     ];
     let series: usize = functions.iter().map(|f| reported_metrics(f).len()).sum();
     let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");

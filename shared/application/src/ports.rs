@@ -60,13 +60,40 @@ pub enum CommitError {
     ProductUnavailable(Sku),
     #[error("coupon usage limit reached: {0}")]
     CouponLimitReached(CouponCode),
+    /// The stored coupon was deactivated (or removed) after it was read.
+    #[error("coupon no longer valid: {0}")]
+    CouponUnavailable(CouponCode),
     #[error("payment already used")]
     PaymentAlreadyUsed,
     /// Another request with the same idempotency key committed first.
     #[error("idempotency key taken")]
     IdempotencyKeyTaken,
+    /// The transaction could not run: the store stayed contended after its own retries.
+    /// Nothing was written; the same request may be sent again (`TRY_AGAIN`).
+    #[error("store contended: {0}")]
+    Contended(Contention),
     #[error(transparent)]
     Fault(#[from] StoreFault),
+}
+
+/// Why a commit found the store contended (after the store's retries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contention {
+    /// DynamoDB kept cancelling the transaction for `TransactionConflict`: other transactions
+    /// were writing the same items at the same moment.
+    Conflict,
+    /// The store kept throttling (DynamoDB throughput or request limits) or stayed busy
+    /// (SQLite: the database lock held past the busy timeout).
+    Throttled,
+}
+
+impl std::fmt::Display for Contention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Contention::Conflict => "transaction conflict",
+            Contention::Throttled => "throttled or busy",
+        })
+    }
 }
 
 /// What a commit does to the units of one SKU (its stock item: docs/data-model.md "Stock").

@@ -29,11 +29,15 @@ pub enum ErrorCode {
     InvalidTrackingReference,
     VersionConflict,
     IdempotencyKeyReused,
+    /// The change could not be saved because the store stayed contended (a transaction conflict
+    /// with concurrent requests, or throttling) after the server's own retries. Nothing was
+    /// changed; the same request may be sent again after a short wait.
+    TryAgain,
 }
 
 impl ErrorCode {
     /// Every code, in schema order (used by tests that check the 1:1 mapping).
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::InvalidState,
@@ -57,6 +61,7 @@ impl ErrorCode {
         ErrorCode::InvalidTrackingReference,
         ErrorCode::VersionConflict,
         ErrorCode::IdempotencyKeyReused,
+        ErrorCode::TryAgain,
     ];
 
     /// The GraphQL enum value name, e.g. `OUT_OF_STOCK`.
@@ -85,6 +90,7 @@ impl ErrorCode {
             ErrorCode::InvalidTrackingReference => "INVALID_TRACKING_REFERENCE",
             ErrorCode::VersionConflict => "VERSION_CONFLICT",
             ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            ErrorCode::TryAgain => "TRY_AGAIN",
         }
     }
 }

@@ -252,7 +252,7 @@ impl DynamoStore {
                 tokio::time::sleep(backoff(tries)).await;
             }
         }
-        Err(StoreError::Unavailable(
+        Err(StoreError::Throttled(
             format!(
                 "{} keys still unprocessed after {MAX_ATTEMPTS} attempts",
                 pending.len()
@@ -288,7 +288,7 @@ impl DynamoStore {
                 tokio::time::sleep(backoff(tries)).await;
             }
         }
-        Err(StoreError::Unavailable(
+        Err(StoreError::Throttled(
             format!(
                 "{} writes still unprocessed after {MAX_ATTEMPTS} attempts",
                 pending.len()
@@ -529,6 +529,7 @@ fn backoff(tries: u32) -> Duration {
     Duration::from_millis(fastrand::u64(cap / 2..=cap))
 }
 
+/// DynamoDB refused the request for its rate: `Throttled` once the attempts run out.
 fn is_throttling(code: Option<&str>) -> bool {
     matches!(
         code,
@@ -536,10 +537,15 @@ fn is_throttling(code: Option<&str>) -> bool {
             "ProvisionedThroughputExceededException"
                 | "ThrottlingException"
                 | "RequestLimitExceeded"
-                | "TransactionInProgressException"
-                | "InternalServerError"
-                | "ServiceUnavailable"
         )
+    )
+}
+
+/// Transient service-side failures: `Unavailable` once the attempts run out.
+fn is_transient_service(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("TransactionInProgressException" | "InternalServerError" | "ServiceUnavailable")
     )
 }
 
@@ -557,7 +563,8 @@ where
                 source: Some(Box::new(err)),
             });
         }
-        code if is_throttling(code) => {
+        code if is_throttling(code) => return Failure::Retry(StoreError::Throttled(Box::new(err))),
+        code if is_transient_service(code) => {
             return Failure::Retry(StoreError::Unavailable(Box::new(err)))
         }
         _ => {}
@@ -618,7 +625,7 @@ fn classify_transaction(err: SdkError<TransactWriteItemsError>) -> Failure {
         .iter()
         .any(|c| matches!(*c, "ThrottlingError" | "ProvisionedThroughputExceeded"))
     {
-        Failure::Retry(StoreError::Unavailable(Box::new(err)))
+        Failure::Retry(StoreError::Throttled(Box::new(err)))
     } else {
         Failure::Fatal(StoreError::Internal(Box::new(err)))
     }

@@ -28,7 +28,13 @@ pub enum StoreError {
         #[source]
         source: Option<BoxError>,
     },
-    /// The backend could not be reached or kept throttling after the retries. Retryable.
+    /// The backend kept throttling after the retries (DynamoDB throughput or request-rate
+    /// limits, a transaction cancelled for throttling) or stayed busy (SQLite: the database
+    /// lock was held past the busy timeout). Nothing was written; safe to retry later.
+    #[error("store throttled or busy")]
+    Throttled(#[source] BoxError),
+    /// The backend could not be reached (transport failure, timeout, 5xx) after the retries.
+    /// Retryable.
     #[error("store unavailable")]
     Unavailable(#[source] BoxError),
     /// Anything else: undecodable data, unexpected backend errors, a poisoned lock.

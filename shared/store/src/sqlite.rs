@@ -489,11 +489,12 @@ fn decode(body: &str) -> Result<Item, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Internal(Box::new(e)))
 }
 
-/// Busy/locked databases are transient; everything else is internal.
+/// Busy/locked databases (another writer held the lock past the busy timeout) are contention:
+/// `Throttled`, retryable; everything else is internal.
 fn sql(err: rusqlite::Error) -> StoreError {
     match err.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-            StoreError::Unavailable(Box::new(err))
+            StoreError::Throttled(Box::new(err))
         }
         _ => StoreError::Internal(Box::new(err)),
     }

@@ -11,7 +11,9 @@ use super::Oms;
 use crate::caller::Caller;
 use crate::error::{order_not_found, AppError, AppResult};
 use crate::metrics::Metric;
-use crate::ports::{CatalogRequest, CatalogView, CommitError, OrderLoad, OrderLoadRequest};
+use crate::ports::{
+    CatalogRequest, CatalogView, CommitError, Contention, OrderLoad, OrderLoadRequest,
+};
 use crate::records::{IdempotencyKey, TenantConfig};
 
 /// What a mutation returns: the order as it is now.
@@ -195,6 +197,10 @@ pub(crate) fn commit_error(e: CommitError, order: &Order) -> AppError {
             DomainError::new(ErrorCode::CouponUsageLimitReached, format!("Coupon {code} has reached its usage limit."))
                 .at(["coupons", code.as_str()]),
         ),
+        CommitError::CouponUnavailable(code) => AppError::User(
+            DomainError::new(ErrorCode::CouponInvalid, format!("Coupon {code} is no longer valid."))
+                .at(["coupons", code.as_str()]),
+        ),
         CommitError::PaymentAlreadyUsed => AppError::User(
             DomainError::new(ErrorCode::PaymentAlreadyUsed, "This payment transaction already confirmed another order.")
                 .at(["transactionId"]),
@@ -202,6 +208,19 @@ pub(crate) fn commit_error(e: CommitError, order: &Order) -> AppError {
         CommitError::IdempotencyKeyTaken => err(
             ErrorCode::IdempotencyKeyReused,
             "Another request with this idempotency key is in progress or finished; retry to get its result.".into(),
+        ),
+        CommitError::Contended(why) => err(
+            ErrorCode::TryAgain,
+            match why {
+                Contention::Conflict => format!(
+                    "Order {} could not be saved: other requests were changing the same items at the same moment (transaction conflict). Nothing was changed; send the request again.",
+                    order.id
+                ),
+                Contention::Throttled => format!(
+                    "Order {} could not be saved: the order store is busy (throttled). Nothing was changed; send the request again in a moment.",
+                    order.id
+                ),
+            },
         ),
         CommitError::Fault(f) => AppError::from(f),
     }

@@ -183,6 +183,7 @@ pub enum UserErrorCode {
     InvalidTrackingReference,
     VersionConflict,
     IdempotencyKeyReused,
+    TryAgain,
 }
 
 impl From<ErrorCode> for UserErrorCode {
@@ -211,6 +212,7 @@ impl From<ErrorCode> for UserErrorCode {
             ErrorCode::InvalidTrackingReference => UserErrorCode::InvalidTrackingReference,
             ErrorCode::VersionConflict => UserErrorCode::VersionConflict,
             ErrorCode::IdempotencyKeyReused => UserErrorCode::IdempotencyKeyReused,
+            ErrorCode::TryAgain => UserErrorCode::TryAgain,
         }
     }
 }

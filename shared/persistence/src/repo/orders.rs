@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use oms_application::ports::{
-    CommitError, CouponUseChange, ListError, OrderCommit, OrderLoad, OrderLoadRequest, OrderOwner,
-    OrderPage, OrderQuery, OrderRepository, StockMove, StoreFault,
+    CommitError, Contention, CouponUseChange, ListError, OrderCommit, OrderLoad, OrderLoadRequest,
+    OrderOwner, OrderPage, OrderQuery, OrderRepository, StockMove, StoreFault,
 };
 use oms_application::records::{IdempotencyRecord, PaymentRecord, TenantConfig};
 use oms_domain::catalog::UserAuthorization;
@@ -41,7 +41,11 @@ enum OpRole {
     Order,
     /// The index of the stock op.
     Stock(usize),
-    Coupon(oms_domain::ids::CouponCode),
+    /// The coupon's code and the key of its stored coupon item.
+    Coupon {
+        code: oms_domain::ids::CouponCode,
+        coupon: Key,
+    },
     Payment,
     Idempotency,
     Outbox,
@@ -123,7 +127,7 @@ impl OrderRepository for Repository {
                         }
                     }
                 }
-                Err(e) => return Err(CommitError::Fault(fault(e))),
+                Err(e) => return Err(contended(tenant, &commit, &roles, e)),
             }
         }
         Err(CommitError::Fault(StoreFault::new(
@@ -261,7 +265,10 @@ impl Repository {
                 Some(OpRole::Order) | Some(OpRole::Outbox) => return CommitError::VersionConflict,
                 Some(OpRole::Idempotency) => return CommitError::IdempotencyKeyTaken,
                 Some(OpRole::Payment) => return CommitError::PaymentAlreadyUsed,
-                Some(OpRole::Coupon(code)) => return CommitError::CouponLimitReached(code.clone()),
+                Some(OpRole::Coupon { code, coupon }) => {
+                    // Failure path only: one read tells "no longer active" from "used up".
+                    return self.coupon_refusal(code, coupon).await;
+                }
                 Some(OpRole::Stock(j)) => match stock.get(*j) {
                     Some(op) if op.change.movement == StockMove::Hold => {
                         // Failure path only: one read tells "inactive" from "not enough".
@@ -288,6 +295,100 @@ fn commit_ops(
     let order = &commit.order;
     if &order.tenant != tenant {
         return Err(CommitError::Fault(StoreFault::new(
+/// A store error of the commit transaction: contention (a conflict or throttling that outlived
+/// the store's retries) becomes the typed, retryable [`CommitError::Contended`]; anything else a
+/// fault. Either way the log keeps which call failed on which key kinds.
+fn contended(
+    tenant: &TenantId,
+    commit: &OrderCommit,
+    roles: &[OpRole],
+    e: StoreError,
+) -> CommitError {
+    let why = match &e {
+        StoreError::Conflict => Some(Contention::Conflict),
+        StoreError::Throttled(_) => Some(Contention::Throttled),
+        _ => None,
+    };
+    let key_kinds = key_kinds(roles);
+    match why {
+        Some(why) => {
+            tracing::warn!(
+                call = "TransactWriteItems",
+                key_kind = "Order",
+                key_kinds = %key_kinds,
+                tenant = %tenant,
+                order_id = %commit.order.id,
+                contention = %why,
+                error = %e,
+                "order commit refused by store contention after retries; answered TRY_AGAIN"
+            );
+            CommitError::Contended(why)
+        }
+        None => {
+            tracing::error!(
+                call = "TransactWriteItems",
+                key_kind = "Order",
+                key_kinds = %key_kinds,
+                tenant = %tenant,
+                order_id = %commit.order.id,
+                error = ?e,
+                "order commit failed in the store"
+            );
+            CommitError::Fault(fault(e))
+        }
+    }
+}
+
+/// The kinds of key a commit transaction writes, in op order, e.g. `Order,Hold,Stock×2,Outbox`.
+fn key_kinds(roles: &[OpRole]) -> String {
+    let mut kinds: Vec<(&'static str, usize)> = Vec::new();
+    for role in roles {
+        let kind = match role {
+            OpRole::Order => "Order",
+            OpRole::Stock(_) => "Stock",
+            OpRole::Coupon { .. } => "Coupon",
+            OpRole::Payment => "Payment",
+            OpRole::Idempotency => "Idempotency",
+            OpRole::Outbox => "Outbox",
+            OpRole::Snapshot => "Snapshot",
+            OpRole::Hold => "Hold",
+        };
+        match kinds.last_mut() {
+            Some((last, n)) if *last == kind => *n += 1,
+            _ => kinds.push((kind, 1)),
+        }
+    }
+    kinds
+        .iter()
+        .map(|(k, n)| {
+            if *n == 1 {
+                (*k).to_owned()
+            } else {
+                format!("{k}×{n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Repository {
+    /// Why a coupon op failed: the stored coupon item is gone or no longer active
+    /// (COUPON_INVALID), else a usage limit was reached.
+    async fn coupon_refusal(
+        &self,
+        code: &oms_domain::ids::CouponCode,
+        coupon: &Key,
+    ) -> CommitError {
+        match self.store.get(coupon, true).await {
+            Ok(Some(item)) if item.get(IS_ACTIVE) == Some(&Value::Bool(true)) => {
+                CommitError::CouponLimitReached(code.clone())
+            }
+            Ok(_) => CommitError::CouponUnavailable(code.clone()),
+            Err(e) => CommitError::Fault(fault(e)),
+        }
+    }
+}
+
             "order of another tenant",
         )));
     }
@@ -457,7 +558,6 @@ fn snapshot_refresh(key: Key, entity: &str, body: Value, active: bool) -> WriteO
 }
 
 fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRole)> {
-    let role = || OpRole::Coupon(change.code.clone());
     let global_key = keys::coupon(tenant, &change.vendor_id, &change.code);
     let customer_key =
         keys::coupon_use(tenant, &change.vendor_id, &change.code, &change.customer_id);
@@ -467,13 +567,19 @@ fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRo
                 Cond::AttrNotExists(USED.into()),
                 Cond::Lt(USED.into(), i64::from(l)),
             ])
+    let coupon_key = global_key.clone();
+    let role = || OpRole::Coupon {
+        code: change.code.clone(),
+        coupon: coupon_key.clone(),
+    };
         })
     };
     if change.delta > 0 {
-        let global_cond = match under(change.usage_limit) {
-            Some(c) => Cond::And(vec![Cond::Exists, c]),
-            None => Cond::Exists,
-        };
+        // Checked on the stored coupon item, not on the snapshot read earlier: a coupon
+        // deactivated between the read and this commit refuses the placement.
+        let mut global_cond = vec![Cond::Exists, Cond::Eq(IS_ACTIVE.into(), Value::Bool(true))];
+        global_cond.extend(under(change.usage_limit));
+        let global_cond = Cond::And(global_cond);
         let mut ops = vec![(
             WriteOp::Update {
                 key: global_key,

@@ -86,9 +86,17 @@ pub struct Interposer {
     /// When set, the next transactions wait here until all of them have arrived: "several
     /// requests read the same state, then all commit", deterministically.
     commit_barrier: Mutex<Option<(Arc<tokio::sync::Barrier>, usize)>>,
+    /// When set, the next `transact_write` fails with this error and writes nothing: "the store
+    /// stayed contended after its retries" (a conflict, throttling, a busy database).
+    fail_next: Mutex<Option<StoreError>>,
 }
 
 impl Interposer {
+    /// The next `transact_write` returns `error` without writing anything.
+    pub fn fail_next_transaction(&self, error: StoreError) {
+        *self.fail_next.lock().unwrap() = Some(error);
+    }
+
     /// The next `n` transactions wait for one another before they are sent (then the backend
     /// decides the order).
     pub fn hold_transactions_until(&self, n: usize) {
@@ -129,6 +137,9 @@ impl ItemStore for Interposer {
         };
         if let Some(barrier) = barrier {
             barrier.wait().await;
+        }
+        if let Some(error) = self.fail_next.lock().unwrap().take() {
+            return Err(error);
         }
         let pending = std::mem::take(&mut *self.pending.lock().unwrap());
         for op in pending {
@@ -428,6 +439,7 @@ impl World {
             inner: backend.store,
             pending: Mutex::new(Vec::new()),
             commit_barrier: Mutex::new(None),
+            fail_next: Mutex::new(None),
         });
         let repo = Repository::new(Arc::clone(&store) as Arc<dyn ItemStore>);
         let oms = Oms::new(

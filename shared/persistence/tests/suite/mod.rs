@@ -25,7 +25,9 @@ use oms_store::{ItemStore, Update, Value, WriteOp};
 
 use crate::common::*;
 
+mod contention;
 mod stock;
+pub use contention::*;
 pub use stock::*;
 
 /// Expands to one test per case, each on a fresh, seeded world from `$make(clock).await`
@@ -64,6 +66,9 @@ macro_rules! persistence_suite {
             place_order_with_a_deactivated_product_is_product_unavailable,
             a_gift_offer_started_after_the_last_cart_change_reserves_the_gift_at_placement,
             a_payment_claimed_by_another_order_is_payment_already_used,
+            a_coupon_deactivated_between_read_and_commit_refuses_the_placement,
+            // Contention (suite/contention.rs).
+            a_commit_still_contended_after_retries_is_try_again_and_writes_nothing,
             // Concurrency.
             fifty_concurrent_placements_sell_exactly_the_stock,
             concurrent_placements_redeem_a_coupon_exactly_up_to_its_limit,

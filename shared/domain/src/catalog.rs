@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::address::Country;
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::{AddressId, CouponCode, CustomerId, OfferId, ProductId, Sku, UserId, VendorId};
 use crate::money::{Currency, Money};
 
@@ -287,14 +288,57 @@ pub struct Customer {
     pub is_active: bool,
 }
 
+/// What an address-book entry is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddressType {
+    /// Where orders may be delivered (the default: entries stored before types existed).
+    #[default]
+    Shipping,
+    /// Where invoices go: never an order's destination.
+    Billing,
+}
+
+impl AddressType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AddressType::Shipping => "shipping",
+            AddressType::Billing => "billing",
+        }
+    }
+}
+
 /// CustomerAddress snapshot (an address-book entry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerAddress {
     pub customer_id: CustomerId,
     pub address_id: AddressId,
+    /// Items stored before address types existed are shipping addresses.
+    #[serde(default)]
+    pub address_type: AddressType,
     pub address: crate::address::Address,
     pub is_default: bool,
     pub is_active: bool,
+}
+
+impl CustomerAddress {
+    /// The entry as an order destination: only a shipping address can be one.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` at `addressId` for a billing address.
+    pub fn destination(&self) -> DomainResult<&crate::address::Address> {
+        match self.address_type {
+            AddressType::Shipping => Ok(&self.address),
+            AddressType::Billing => Err(DomainError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "Address {} is a billing address; choose a shipping address or enter a destination.",
+                    self.address_id
+                ),
+            )
+            .at(["addressId"])),
+        }
+    }
 }
 
 /// UserAuthorization snapshot: what roles a user holds in this tenant and for which vendor.
@@ -305,4 +349,54 @@ pub struct UserAuthorization {
     /// Vendor the user acts for (vendor role).
     pub vendor_id: Option<VendorId>,
     pub is_active: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Address;
+
+    fn entry(address_type: AddressType) -> CustomerAddress {
+        CustomerAddress {
+            customer_id: CustomerId::new("c-1").unwrap_or_else(|e| panic!("{e}")),
+            address_id: AddressId::new("bill").unwrap_or_else(|e| panic!("{e}")),
+            address_type,
+            address: Address::new("1 Raffles Place", "Singapore", None, "048616", "SG")
+                .unwrap_or_else(|e| panic!("{e}")),
+            is_default: false,
+            is_active: true,
+        }
+    }
+
+    #[test]
+    fn only_a_shipping_address_is_a_destination() {
+        let shipping = entry(AddressType::Shipping);
+        assert_eq!(shipping.destination().ok(), Some(&shipping.address));
+        let err = entry(AddressType::Billing).destination().err();
+        assert_eq!(err.as_ref().map(|e| e.code), Some(ErrorCode::InvalidInput));
+        assert_eq!(
+            err.as_ref().and_then(|e| e.field.clone()),
+            Some(vec!["addressId".to_string()])
+        );
+        assert_eq!(
+            err.map(|e| e.message),
+            Some(
+                "Address bill is a billing address; choose a shipping address or enter a destination."
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn entries_stored_without_a_type_are_shipping_addresses() {
+        let mut stored =
+            serde_json::to_value(entry(AddressType::Billing)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(stored["address_type"], "billing");
+        if let Some(o) = stored.as_object_mut() {
+            o.remove("address_type");
+        }
+        let read: CustomerAddress =
+            serde_json::from_value(stored).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.address_type, AddressType::Shipping);
+    }
 }

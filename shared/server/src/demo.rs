@@ -11,8 +11,8 @@ use oms_application::records::TenantConfig;
 use oms_domain::address::{Address, Country};
 use oms_domain::auth::Role;
 use oms_domain::catalog::{
-    Coupon, Customer, CustomerAddress, Offer, OfferConditions, OfferKind, Package, Product,
-    ShippingConditions, ShippingMethod, ShippingOptionRule, UserAuthorization, Vendor,
+    AddressType, Coupon, Customer, CustomerAddress, Offer, OfferConditions, OfferKind, Package,
+    Product, ShippingConditions, ShippingMethod, ShippingOptionRule, UserAuthorization, Vendor,
 };
 use oms_domain::ids::{
     AddressId, CouponCode, CustomerId, OfferId, ProductId, Sku, TenantId, UserId, VendorId,
@@ -179,6 +179,7 @@ pub fn snapshots() -> Result<Vec<SnapshotWrite>> {
     out.push(SnapshotWrite::CustomerAddress(CustomerAddress {
         customer_id: customer,
         address_id: AddressId::new("addr-home")?,
+        address_type: AddressType::Shipping,
         address: Address::new("1 Raffles Place", "Singapore", None, "048616", "SG")?,
         is_default: true,
         is_active: true,

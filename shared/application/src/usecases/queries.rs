@@ -1,7 +1,7 @@
 //! Reads: me, getOrder, listOrders, listCustomerAddresses.
 
 use oms_domain::auth::{Principal, Role};
-use oms_domain::catalog::CustomerAddress;
+use oms_domain::catalog::{AddressType, CustomerAddress};
 use oms_domain::order::{Order, OrderStatus};
 use oms_domain::{DomainError, ErrorCode};
 
@@ -106,16 +106,19 @@ impl Oms {
         }
     }
 
-    /// The caller's active addresses, default first.
+    /// The caller's active shipping addresses, default first (billing addresses are stored but
+    /// never offered as destinations).
     pub async fn list_customer_addresses(
         &self,
         caller: &Caller,
     ) -> AppResult<Vec<CustomerAddress>> {
         let p = self.me(caller).await?;
         require(&p, Role::Customer)?;
-        Ok(self
+        let mut book = self
             .store
             .list_customer_addresses(&caller.tenant, &caller.sub)
-            .await?)
+            .await?;
+        book.retain(|a| a.address_type == AddressType::Shipping);
+        Ok(book)
     }
 }

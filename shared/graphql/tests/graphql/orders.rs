@@ -407,6 +407,21 @@ async fn change_destination_needs_exactly_one_of_address_id_or_destination() {
         );
         assert_eq!(payload["userErrors"][0]["field"], json!(["input"]));
     }
+    // A billing address from the book is refused as a destination.
+    let payload = mutate(
+        &schema,
+        customer(),
+        "changeDestination",
+        "ChangeDestinationInput",
+        json!({ "orderId": id, "addressId": "addr-billing" }),
+    )
+    .await;
+    assert_eq!(payload["order"], Value::Null);
+    assert_eq!(
+        payload["userErrors"],
+        json!([{ "code": "INVALID_INPUT", "field": ["input", "addressId"],
+                 "message": "Address addr-billing is a billing address; choose a shipping address or enter a destination." }])
+    );
     // From the address book.
     let payload = mutate(
         &schema,

@@ -13,8 +13,8 @@ use oms_application::Oms;
 use oms_domain::address::{Address, Country};
 use oms_domain::auth::Role;
 use oms_domain::catalog::{
-    Coupon, CustomerAddress, GiftProduct, Offer, OfferConditions, OfferKind, Package, Product,
-    ShippingConditions, ShippingMethod, ShippingOptionRule, Vendor,
+    AddressType, Coupon, CustomerAddress, GiftProduct, Offer, OfferConditions, OfferKind, Package,
+    Product, ShippingConditions, ShippingMethod, ShippingOptionRule, Vendor,
 };
 use oms_domain::ids::{
     AddressId, CouponCode, CustomerId, OfferId, ProductId, Sku, TenantId, VendorId,
@@ -150,7 +150,18 @@ pub fn snapshots() -> Vec<SnapshotWrite> {
         SnapshotWrite::CustomerAddress(CustomerAddress {
             customer_id: CustomerId::new(CUSTOMER).unwrap_or_else(|e| panic!("{e}")),
             address_id: AddressId::new("addr-home").unwrap_or_else(|e| panic!("{e}")),
+            address_type: AddressType::Shipping,
             address: Address::new("1 Raffles Place", "Singapore", None, "048616", "SG")
+                .unwrap_or_else(|e| panic!("{e}")),
+            is_default: true,
+            is_active: true,
+        }),
+        // Synced from upstream with the invoices' address: stored, never a destination.
+        SnapshotWrite::CustomerAddress(CustomerAddress {
+            customer_id: CustomerId::new(CUSTOMER).unwrap_or_else(|e| panic!("{e}")),
+            address_id: AddressId::new("addr-billing").unwrap_or_else(|e| panic!("{e}")),
+            address_type: AddressType::Billing,
+            address: Address::new("9 Invoice Lane", "Singapore", None, "018989", "SG")
                 .unwrap_or_else(|e| panic!("{e}")),
             is_default: true,
             is_active: true,

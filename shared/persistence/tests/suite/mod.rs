@@ -119,6 +119,7 @@ fn address_entry(c: &str, id: &str, city: &str, default: bool, active: bool) -> 
     CustomerAddress {
         customer_id: customer_id(c),
         address_id: AddressId::new(id).unwrap(),
+        address_type: oms_domain::catalog::AddressType::Shipping,
         address: oms_domain::address::Address::new("2 Side St", city, None, "049999", "SG")
             .unwrap(),
         is_default: default,

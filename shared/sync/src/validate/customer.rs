@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use oms_domain::address::Address;
-use oms_domain::catalog::{Customer, CustomerAddress};
+use oms_domain::catalog::{AddressType, Customer, CustomerAddress};
 use oms_domain::ids::{AddressId, CustomerId};
 
 use super::fields::{Obj, Res};
@@ -47,7 +47,7 @@ fn plausible_email(e: &str) -> bool {
 pub(super) fn customer_address(d: &Obj) -> Res<CustomerAddress> {
     let customer_id = d.id("customer_id", CustomerId::new)?;
     let address_id = d.id("address_id", AddressId::new)?;
-    check_address_type(d)?;
+    let address_type = address_type(d)?;
     let street = d.text("street")?;
     let city = d.text("city")?;
     let state = d.opt_text("state")?;
@@ -66,27 +66,24 @@ pub(super) fn customer_address(d: &Obj) -> Res<CustomerAddress> {
     Ok(CustomerAddress {
         customer_id,
         address_id,
+        address_type,
         address,
         is_default: d.bool_or("is_default", false)?,
         is_active: d.bool_or("is_active", true)?,
     })
 }
 
-/// The address book holds shipping addresses only (the OMS has no billing address: payment
-/// providers keep those). `address_type` may be omitted; `billing` is rejected rather than being
-/// stored where checkout would offer it as a destination.
-fn check_address_type(d: &Obj) -> Res<()> {
+/// `shipping` (the default) or `billing`, any case. Both are stored with their type; only
+/// shipping addresses are listed and accepted as an order's destination.
+fn address_type(d: &Obj) -> Res<AddressType> {
     match d
         .opt_text("address_type")?
         .map(|t| t.to_ascii_lowercase())
         .as_deref()
     {
-        None | Some("shipping") => Ok(()),
-        Some("billing") => Err(d.err(
-            "address_type",
-            "billing is not synced: the address book holds shipping addresses only.",
-        )),
-        Some(_) => Err(d.err("address_type", "must be shipping.")),
+        None | Some("shipping") => Ok(AddressType::Shipping),
+        Some("billing") => Ok(AddressType::Billing),
+        Some(_) => Err(d.err("address_type", "must be shipping or billing.")),
     }
 }
 

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use oms_domain::auth::Role;
-use oms_domain::catalog::{BundleRule, OfferKind, ShippingMethod};
+use oms_domain::catalog::{AddressType, BundleRule, OfferKind, ShippingMethod};
 use oms_domain::ids::TenantId;
 use oms_domain::money::Currency;
 use oms_domain::order::PaymentMethod;
@@ -1092,7 +1092,7 @@ fn postal_codes_stay_strings_and_numbers_become_strings() {
 }
 
 #[test]
-fn addresses_are_shipping_only_with_country_codes() {
+fn addresses_are_shipping_or_billing_with_country_codes() {
     let a = get!(
         snapshot(
             Kind::CustomerAddresses,
@@ -1105,6 +1105,7 @@ fn addresses_are_shipping_only_with_country_codes() {
         ("MY", None)
     );
     assert!(a.is_default && a.is_active);
+    assert_eq!(a.address_type, AddressType::Shipping);
     let a = get!(
         snapshot(
             Kind::CustomerAddresses,
@@ -1114,11 +1115,25 @@ fn addresses_are_shipping_only_with_country_codes() {
     );
     assert!(!a.is_default);
     assert_eq!(
-        fails_at(Kind::CustomerAddresses, json!({"address_type": "billing"})),
+        a.address_type,
+        AddressType::Shipping,
+        "absent means shipping"
+    );
+    let a = get!(
+        snapshot(
+            Kind::CustomerAddresses,
+            json!({"address_type": " Billing "})
+        ),
+        CustomerAddress
+    );
+    assert_eq!(a.address_type, AddressType::Billing, "stored with its type");
+    assert_eq!(a.address.city, "Singapore");
+    assert_eq!(
+        fails_at(Kind::CustomerAddresses, json!({"address_type": "home"})),
         "data.address_type"
     );
     assert_eq!(
-        fails_at(Kind::CustomerAddresses, json!({"address_type": "home"})),
+        fails_at(Kind::CustomerAddresses, json!({"address_type": 1})),
         "data.address_type"
     );
     assert_eq!(

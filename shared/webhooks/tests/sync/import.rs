@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use oms_domain::catalog::AddressType;
 use oms_domain::ids::CustomerId;
 use oms_sync::{Kind, SyncErrorCode};
 use oms_webhooks::{
@@ -123,9 +124,10 @@ fn files() -> Vec<KindFile> {
             "customer_id,address_id,address_type,street,city,postal,country\n\
              c-1,home,shipping,\"1 Raffles Place, #20-01\",Singapore,048616,SG\n\
              c-1,bill,billing,1 Raffles Place,Singapore,048616,SG\n\
+             c-1,cottage,holiday,3 Raffles Place,Singapore,048618,SG\n\
              c-1,work,shipping,2 Raffles Place,Singapore,048617,Narnia\n",
-            1,
-            vec![(3, Some("address_type")), (4, Some("country"))],
+            2,
+            vec![(4, Some("address_type")), (5, Some("country"))],
         ),
     ]
 }
@@ -171,8 +173,24 @@ async fn every_kind_imports_good_rows_and_reports_bad_ones_by_line_and_column() 
         .list_customer_addresses(&tenant("t1"), &c1)
         .await
         .unwrap();
-    assert_eq!(addresses.len(), 1);
-    assert_eq!(addresses[0].address.postal, "048616");
+    // The billing row is stored with its type, next to the shipping address.
+    let kinds: Vec<(&str, AddressType, &str)> = addresses
+        .iter()
+        .map(|a| {
+            (
+                a.address_id.as_str(),
+                a.address_type,
+                a.address.postal.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("bill", AddressType::Billing, "048616"),
+            ("home", AddressType::Shipping, "048616")
+        ]
+    );
     // Nothing reached another tenant.
     assert!(h
         .catalog("t2", "v-1", &["SKU-1"], &[])

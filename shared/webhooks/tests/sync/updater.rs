@@ -6,14 +6,18 @@ use chrono::DateTime;
 use serde_json::{json, Value};
 
 use oms_application::caller::Caller;
+use oms_application::error::AppError;
 use oms_application::ports::{NoPaymentGateway, OrderLoadRequest, SystemClock};
 use oms_application::records::PaymentEventStatus;
-use oms_application::usecases::{AddressInput, CheckoutInput, DraftChange, ItemInput};
+use oms_application::usecases::{
+    AddressInput, CheckoutInput, DestinationChoice, DraftChange, ItemInput,
+};
 use oms_application::Oms;
 use oms_domain::auth::Role;
-use oms_domain::catalog::ShippingMethod;
+use oms_domain::catalog::{AddressType, ShippingMethod};
 use oms_domain::ids::{CustomerId, OrderId, UserId, VendorId};
 use oms_domain::order::{Order, OrderStatus, PaymentMethod};
+use oms_domain::ErrorCode;
 use oms_webhooks::message::{MessageSource, MESSAGE_FORMAT};
 use oms_webhooks::{apply, receive, Applied, SyncMessage, UpdateError};
 
@@ -742,4 +746,111 @@ async fn a_product_event_counts_the_shipments_made_before_it_occurred() {
     let later = product_message(4, shipment + chrono::Duration::minutes(1), 4);
     assert_eq!(apply(&h.updater, &later).await.unwrap(), Applied::Applied);
     assert_eq!(stock().await, 4);
+}
+
+/// docs/sync.md "customer-addresses": a billing address arrives through the signed webhook and
+/// the updater like any address and is stored with its type; it is not listed among the
+/// customer's shipping addresses and is refused as a destination.
+#[tokio::test]
+async fn a_billing_address_from_a_webhook_is_stored_but_never_a_destination() {
+    let h = Harness::new().await;
+    let oms = Oms::new(
+        h.store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(NoPaymentGateway),
+    );
+    let caller = customer("t1", "c-4");
+    for (i, (id, address_type)) in [("home", "shipping"), ("invoices", "Billing")]
+        .into_iter()
+        .enumerate()
+    {
+        let body = accept(
+            &h,
+            "t1",
+            "customer-addresses",
+            &format!("addr_{i}"),
+            "customer_address.upserted",
+            1,
+            json!({"customer_id": "c-4", "address_id": id, "address_type": address_type,
+                   "street": format!("{} Raffles Place", i + 1), "city": "Singapore", "postal": "048616", "country": "SG"}),
+        )
+        .await;
+        assert_eq!(apply(&h.updater, &body).await.unwrap(), Applied::Applied);
+    }
+    let stored: Vec<(String, AddressType)> = h
+        .store
+        .list_customer_addresses(&tenant("t1"), &CustomerId::new("c-4").unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.address_id.to_string(), a.address_type))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            ("home".to_string(), AddressType::Shipping),
+            ("invoices".to_string(), AddressType::Billing)
+        ]
+    );
+    let listed: Vec<String> = oms
+        .list_customer_addresses(&caller)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.address_id.to_string())
+        .collect();
+    assert_eq!(listed, ["home"], "only shipping addresses are offered");
+
+    pending_order(&h, &oms, &caller).await;
+    let draft = oms
+        .checkout_items(
+            &caller,
+            CheckoutInput {
+                vendor_id: "v-1".into(),
+                items: vec![ItemInput {
+                    sku: "SKU-1".into(),
+                    quantity: 1,
+                }],
+                customer: None,
+                destination: None,
+                save_destination: false,
+                idempotency_key: None,
+            },
+        )
+        .await
+        .unwrap()
+        .order;
+    let id = draft.id.to_string();
+    let refused = oms
+        .change_draft(
+            &caller,
+            &id,
+            None,
+            DraftChange::ChangeDestination(DestinationChoice::AddressBook("invoices".into())),
+        )
+        .await
+        .err();
+    match refused {
+        Some(AppError::User(e)) => {
+            assert_eq!(e.code, ErrorCode::InvalidInput);
+            assert_eq!(e.field, Some(vec!["addressId".to_string()]));
+            assert!(e.message.contains("billing address"), "{}", e.message);
+        }
+        other => panic!("a billing destination was not refused: {other:?}"),
+    }
+    assert_eq!(order(&h, &draft.id).await.destination, None, "unchanged");
+    let moved = oms
+        .change_draft(
+            &caller,
+            &id,
+            None,
+            DraftChange::ChangeDestination(DestinationChoice::AddressBook("home".into())),
+        )
+        .await
+        .unwrap()
+        .order;
+    assert_eq!(
+        moved.destination.map(|a| a.street),
+        Some("1 Raffles Place".to_string())
+    );
 }

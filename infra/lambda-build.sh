@@ -16,10 +16,16 @@ eval "$(infra/tools.sh env)"
 if [ $# -eq 0 ]; then
     set -- $(for d in functions/*/; do [ -f "$d/Cargo.toml" ] && basename "$d"; done)
 fi
-bins=()
-for name in "$@"; do bins+=(--bin "$name"); done
 started=$(date +%s)
-cargo lambda build --release "${bins[@]}"
+# Each function exactly as `sam build` builds it: `cargo lambda build --release --bin <bin>` in
+# its own folder. So cargo resolves the features of that one function (building several at once,
+# or from the repository root, would unify features across them, or with `oms`'s SQLite and
+# GraphiQL), reads functions/.cargo/config.toml (the Lambda builds' size-optimised code
+# generation), and leaves in target/ exactly what a later `sam build` reuses.
+for name in "$@"; do
+    echo "+ (cd functions/$name && cargo lambda build --release --bin $name)" >&2
+    (cd "functions/$name" && cargo lambda build --release --bin "$name")
+done
 echo "built $# functions in $(( $(date +%s) - started )) s"
 
 limit=$((8 * 1024 * 1024))

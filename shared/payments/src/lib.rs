@@ -28,3 +28,37 @@ pub use http::{
 };
 pub use paypal::PaypalClient;
 pub use stripe::StripeClient;
+
+/// Stripe's API: the base URL of a tenant's Stripe configuration unless it names another one
+/// (`oms tenant put --stripe-base-url`).
+pub const STRIPE_API_BASE_URL: &str = "https://api.stripe.com";
+/// PayPal's live REST API: the base URL of a tenant's PayPal configuration unless it names
+/// another one (the sandbox is `https://api-m.sandbox.paypal.com`).
+pub const PAYPAL_API_BASE_URL: &str = "https://api-m.paypal.com";
+
+/// Whether `base_url` is one the gateways can call: an absolute `http(s)://host[:port][/prefix]`
+/// without user info, query or fragment (the rule every lookup applies).
+///
+/// # Errors
+/// A message naming `provider` (never the URL's content beyond that).
+pub fn check_base_url(
+    provider: &str,
+    base_url: &str,
+) -> Result<(), oms_application::ports::ProviderError> {
+    http::endpoint(provider, base_url, "").map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_base_urls_pass_the_gateways_rule() {
+        for url in [STRIPE_API_BASE_URL, PAYPAL_API_BASE_URL] {
+            assert!(check_base_url("Provider", url).is_ok(), "{url}");
+        }
+        assert!(check_base_url("Stripe", "http://127.0.0.1:9/stub").is_ok());
+        assert!(check_base_url("Stripe", "api.stripe.com").is_err());
+        assert!(check_base_url("Stripe", "https://k:s@api.stripe.com").is_err());
+    }
+}

@@ -64,17 +64,25 @@ impl StoreArgs {
         cursor_key: CursorKey,
     ) -> Result<Opened> {
         if self.dynamodb_table.is_some() {
-            let items = self.open_items(clock).await?;
+            let items = self.open_items(clock.clone()).await?;
             return Ok(Opened {
-                store: Arc::new(Repository::new(items).with_cursor_key(cursor_key)),
+                store: Arc::new(
+                    Repository::new(items)
+                        .with_cursor_key(cursor_key)
+                        .with_tenant_config_cache(oms_runtime::config_cache(clock)),
+                ),
                 embedded: None,
             });
         }
-        let file = oms_runtime::local::open_embedded(&self.data_dir, clock)
+        let file = oms_runtime::local::open_embedded(&self.data_dir, clock.clone())
             .with_context(|| format!("opening the {}", self.describe()))?;
         let items: Arc<dyn ItemStore> = file.clone();
         Ok(Opened {
-            store: Arc::new(Repository::new(items).with_cursor_key(cursor_key)),
+            store: Arc::new(
+                Repository::new(items)
+                    .with_cursor_key(cursor_key)
+                    .with_tenant_config_cache(oms_runtime::config_cache(clock)),
+            ),
             embedded: Some(file),
         })
     }

@@ -90,13 +90,16 @@ fn mutation(server: &Server, query: &str, field: &str) -> Value {
 #[test]
 fn an_order_placed_on_oms_serve_reaches_the_tenants_url_signed() {
     let dir = TempDir::new();
-    let server = Server::start(&dir.0);
     let (url, received) = tenant_endpoint();
+    // Subscribed before the server starts: a running server sees a configuration change within
+    // its one-minute tenant configuration cache, not at once.
     let out = run(oms()
         .args([
             "tenant",
             "put",
             "demo",
+            "--webhook-secret",
+            "demo-webhook-secret",
             "--events-url",
             &url,
             "--events-secret",
@@ -105,6 +108,7 @@ fn an_order_placed_on_oms_serve_reaches_the_tenants_url_signed() {
         ])
         .arg(&dir.0));
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let server = Server::start(&dir.0);
 
     let checkout = mutation(
         &server,

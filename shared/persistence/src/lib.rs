@@ -3,6 +3,7 @@
 //! embedded store behave the same.
 
 pub mod codec;
+pub mod config_cache;
 pub mod cursor;
 pub mod keys;
 mod repo;

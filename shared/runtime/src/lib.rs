@@ -26,7 +26,9 @@ pub mod outbound;
 
 pub use logs::{init_logs, LogFormat};
 pub use settings::{Settings, SettingsError};
-pub use store::{aws_config, dynamo_store, open_store, sqs_client, updater, StoreChoice};
+pub use store::{
+    aws_config, config_cache, dynamo_store, open_store, sqs_client, updater, StoreChoice,
+};
 
 /// The clock of a process: the machine's (tests compose with a pinned one instead).
 pub fn system_clock() -> std::sync::Arc<dyn oms_clock::Clock> {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use oms_application::ports::{Clock, Store};
+use oms_persistence::config_cache::{TenantConfigCache, TENANT_CONFIG_TTL};
 use oms_persistence::Repository;
 use oms_store::{DynamoStore, ItemStore, StoreError};
 use oms_webhooks::UpdaterDeps;
@@ -19,11 +20,19 @@ pub async fn aws_config(endpoint: Option<String>) -> SdkConfig {
 }
 
 /// The repositories over the DynamoDB table `table`, judging expiry by `clock`.
+/// Tenant configurations are cached per container for a minute ([`config_cache`]).
 pub fn dynamo_store(config: &SdkConfig, table: &str, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
     let client = aws_sdk_dynamodb::Client::new(config);
-    Arc::new(Repository::new(Arc::new(DynamoStore::new(
-        &client, table, clock,
-    ))))
+    Arc::new(
+        Repository::new(Arc::new(DynamoStore::new(&client, table, clock.clone())))
+            .with_tenant_config_cache(config_cache(clock)),
+    )
+}
+
+/// The per-process tenant configuration cache of every composition: a change made with
+/// `oms tenant put` takes effect within [`TENANT_CONFIG_TTL`] everywhere.
+pub fn config_cache(clock: Arc<dyn Clock>) -> TenantConfigCache {
+    TenantConfigCache::new(clock, TENANT_CONFIG_TTL)
 }
 
 /// The repositories of a GraphQL function: [`dynamo_store`] on `OMS_TABLE_NAME`, signing list
@@ -44,9 +53,11 @@ pub fn graphql_store(
         );
     }
     let client = aws_sdk_dynamodb::Client::new(config);
-    let items = Arc::new(DynamoStore::new(&client, settings.table()?, clock));
+    let items = Arc::new(DynamoStore::new(&client, settings.table()?, clock.clone()));
     Ok(Arc::new(
-        Repository::new(items).with_cursor_key(settings.cursor_key()),
+        Repository::new(items)
+            .with_cursor_key(settings.cursor_key())
+            .with_tenant_config_cache(config_cache(clock)),
     ))
 }
 

@@ -75,18 +75,30 @@ impl CatalogRepository for Repository {
         if let Some(idem) = &request.idempotency {
             slots.push((keys::idempotency(tenant, idem), Slot::Idempotency));
         }
-        if request.tenant_config {
+        let cached_config = if request.tenant_config {
+            self.cached_config(tenant)
+        } else {
+            None
+        };
+        if request.tenant_config && cached_config.is_none() {
             slots.push((keys::tenant_config(tenant), Slot::TenantConfig));
         }
         if let Some(user) = &request.user {
             slots.push((keys::user_authorization(tenant, user), Slot::Authorization));
         }
         let mut view = CatalogView::default();
+        if let Some(config) = cached_config.clone() {
+            view.tenant_config = config;
+        }
         if slots.is_empty() {
             return Ok(view);
         }
         let wanted: Vec<Key> = slots.iter().map(|(k, _)| k.clone()).collect();
-        let items = self.store.batch_get(&wanted, true).await.map_err(fault)?;
+        // Eventually consistent (half the read units): whatever a command decides from these
+        // snapshots is re-checked by its transaction's conditions on the stored items (stock,
+        // coupon counters, the order's version), so a read a moment stale can only make the
+        // commit fail and retry, never commit on stale data.
+        let items = self.store.batch_get(&wanted, false).await.map_err(fault)?;
         let mut customer_uses: Vec<(oms_domain::ids::CouponCode, u32)> = Vec::new();
         let mut global_uses: Vec<(oms_domain::ids::CouponCode, u32)> = Vec::new();
         let mut stock: Vec<(Sku, StockCounters)> = Vec::new();
@@ -142,6 +154,9 @@ impl CatalogRepository for Repository {
                     customer_used,
                 },
             ));
+        }
+        if request.tenant_config && cached_config.is_none() {
+            self.remember_config(tenant, view.tenant_config.as_ref());
         }
         Ok(view)
     }

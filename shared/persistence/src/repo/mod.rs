@@ -15,6 +15,7 @@ use std::sync::Arc;
 use oms_application::ports::StoreFault;
 use oms_store::{ItemStore, StoreError};
 
+use crate::config_cache::TenantConfigCache;
 use crate::cursor::CursorKey;
 
 /// The repositories over one item store (DynamoDB table or embedded database).
@@ -23,6 +24,8 @@ pub struct Repository {
     store: Arc<dyn ItemStore>,
     /// Signs and checks list cursors ([`crate::cursor`]).
     cursor_key: CursorKey,
+    /// Tenant configurations read within the last minute (none: always read).
+    config_cache: Option<Arc<TenantConfigCache>>,
 }
 
 impl Repository {
@@ -33,6 +36,34 @@ impl Repository {
         Repository {
             store,
             cursor_key: CursorKey::local_default(),
+            config_cache: None,
+        }
+    }
+
+    /// The same repositories, caching tenant configurations per process (see
+    /// [`crate::config_cache`]): the compositions of the functions and `oms serve` use it.
+    #[must_use]
+    pub fn with_tenant_config_cache(mut self, cache: TenantConfigCache) -> Self {
+        self.config_cache = Some(Arc::new(cache));
+        self
+    }
+
+    /// The cached configuration of `tenant`, if fresh (`Some(None)`: known absent).
+    pub(crate) fn cached_config(
+        &self,
+        tenant: &oms_domain::ids::TenantId,
+    ) -> Option<Option<oms_application::records::TenantConfig>> {
+        self.config_cache.as_ref()?.get(tenant)
+    }
+
+    /// Remembers a configuration just read or written.
+    pub(crate) fn remember_config(
+        &self,
+        tenant: &oms_domain::ids::TenantId,
+        config: Option<&oms_application::records::TenantConfig>,
+    ) {
+        if let Some(cache) = &self.config_cache {
+            cache.put(tenant, config.cloned());
         }
     }
 

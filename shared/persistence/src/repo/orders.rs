@@ -81,7 +81,11 @@ impl OrderRepository for Repository {
         let idem_key = request.idempotency.map(|k| keys::idempotency(tenant, k));
         let payment_key = request.transaction_id.map(|t| keys::payment(tenant, t));
         let authz_key = request.user.map(|u| keys::user_authorization(tenant, u));
-        let mut wanted = vec![order_key.clone(), config_key.clone()];
+        let cached_config = self.cached_config(tenant);
+        let mut wanted = vec![order_key.clone()];
+        if cached_config.is_none() {
+            wanted.push(config_key.clone());
+        }
         wanted.extend(idem_key.clone());
         wanted.extend(payment_key.clone());
         wanted.extend(authz_key.clone());
@@ -100,6 +104,10 @@ impl OrderRepository for Repository {
             } else if Some(&key) == authz_key.as_ref() {
                 load.authorization = Some(from_body::<UserAuthorization>(item)?);
             }
+        }
+        match cached_config {
+            Some(config) => load.tenant_config = config,
+            None => self.remember_config(tenant, load.tenant_config.as_ref()),
         }
         Ok(load)
     }
@@ -287,14 +295,6 @@ impl Repository {
     }
 }
 
-fn commit_ops(
-    tenant: &TenantId,
-    commit: &OrderCommit,
-    stock: &[StockOp],
-) -> Result<(Vec<WriteOp>, Vec<OpRole>), CommitError> {
-    let order = &commit.order;
-    if &order.tenant != tenant {
-        return Err(CommitError::Fault(StoreFault::new(
 /// A store error of the commit transaction: contention (a conflict or throttling that outlived
 /// the store's retries) becomes the typed, retryable [`CommitError::Contended`]; anything else a
 /// fault. Either way the log keeps which call failed on which key kinds.
@@ -389,6 +389,14 @@ impl Repository {
     }
 }
 
+fn commit_ops(
+    tenant: &TenantId,
+    commit: &OrderCommit,
+    stock: &[StockOp],
+) -> Result<(Vec<WriteOp>, Vec<OpRole>), CommitError> {
+    let order = &commit.order;
+    if &order.tenant != tenant {
+        return Err(CommitError::Fault(StoreFault::new(
             "order of another tenant",
         )));
     }
@@ -559,6 +567,11 @@ fn snapshot_refresh(key: Key, entity: &str, body: Value, active: bool) -> WriteO
 
 fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRole)> {
     let global_key = keys::coupon(tenant, &change.vendor_id, &change.code);
+    let coupon_key = global_key.clone();
+    let role = || OpRole::Coupon {
+        code: change.code.clone(),
+        coupon: coupon_key.clone(),
+    };
     let customer_key =
         keys::coupon_use(tenant, &change.vendor_id, &change.code, &change.customer_id);
     let under = |limit: Option<u32>| {
@@ -567,11 +580,6 @@ fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRo
                 Cond::AttrNotExists(USED.into()),
                 Cond::Lt(USED.into(), i64::from(l)),
             ])
-    let coupon_key = global_key.clone();
-    let role = || OpRole::Coupon {
-        code: change.code.clone(),
-        coupon: coupon_key.clone(),
-    };
         })
     };
     if change.delta > 0 {

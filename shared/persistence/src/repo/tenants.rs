@@ -14,12 +14,17 @@ impl TenantRepository for Repository {
         &self,
         tenant: &TenantId,
     ) -> Result<Option<TenantConfig>, StoreFault> {
+        if let Some(config) = self.cached_config(tenant) {
+            return Ok(config);
+        }
         let item = self
             .store
             .get(&keys::tenant_config(tenant), true)
             .await
             .map_err(fault)?;
-        item.map(|i| from_body::<TenantConfig>(&i)).transpose()
+        let config = item.map(|i| from_body::<TenantConfig>(&i)).transpose()?;
+        self.remember_config(tenant, config.as_ref());
+        Ok(config)
     }
 
     async fn put_tenant_config(&self, config: &TenantConfig) -> Result<(), StoreFault> {
@@ -36,6 +41,8 @@ impl TenantRepository for Repository {
                 },
             ])
             .await
-            .map_err(fault)
+            .map_err(fault)?;
+        self.remember_config(&config.tenant, Some(config));
+        Ok(())
     }
 }

@@ -35,11 +35,11 @@ use oms_domain::money::{Currency, Money};
 use oms_graphql::SchemaOptions;
 use oms_persistence::Repository;
 use oms_queue::InProcessQueue;
+use oms_runtime::StoreChoice;
 use oms_server::app::{compose, in_process_queue, Components};
 use oms_server::demo;
 use oms_store::{
-    BatchWrite, Item, ItemStore, Key, Page, QueryRequest, RoundTrips, SqliteStore, StoreError,
-    WriteOp,
+    BatchWrite, Item, ItemStore, Key, Page, QueryRequest, RoundTrips, StoreError, WriteOp,
 };
 use serde_json::{json, Value};
 
@@ -95,15 +95,24 @@ pub struct CountingStore {
     gate: Option<tokio::sync::Mutex<()>>,
     attempted: AtomicU64,
     succeeded: AtomicU64,
+    /// Transactions still to refuse as contended (what DynamoDB reports after its retries).
+    contended: AtomicU64,
 }
 
 impl CountingStore {
+    /// Refuses the next `n` transactions with [`StoreError::Conflict`], as DynamoDB does when a
+    /// transaction still conflicts after the SDK's retries.
+    pub fn contend_next_transactions(&self, n: u64) {
+        self.contended.store(n, Ordering::SeqCst);
+    }
+
     pub fn new(inner: Arc<dyn ItemStore>, serialise: bool) -> Self {
         CountingStore {
             inner,
             gate: serialise.then(|| tokio::sync::Mutex::new(())),
             attempted: AtomicU64::new(0),
             succeeded: AtomicU64::new(0),
+            contended: AtomicU64::new(0),
         }
     }
 
@@ -152,6 +161,13 @@ impl ItemStore for CountingStore {
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         let _turn = self.turn().await;
+        let contended = self
+            .contended
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if contended {
+            return self.count(Err(StoreError::Conflict));
+        }
         let r = self.inner.transact_write(ops).await;
         self.count(r)
     }
@@ -280,36 +296,27 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
     // `shifted` lets a test jump ahead (holds lapsing) without waiting.
     let shifted = Arc::new(ShiftedClock::default());
     let clock: Arc<dyn Clock> = shifted.clone();
-    let (raw, dir, table): (Arc<dyn ItemStore>, Option<TempDir>, Option<String>) = match backend {
+    // The stores open through the one composition, as `oms serve` and `oms import` open them.
+    let (choice, dir, table) = match backend {
         Backend::Embedded => {
             let dir = TempDir::new("oms-e2e");
-            let store = SqliteStore::open(dir.path().join("oms.sqlite"), clock.clone())
-                .unwrap_or_else(|e| panic!("cannot open the embedded store: {e}"));
-            (Arc::new(store), Some(dir), None)
+            let choice = StoreChoice::Embedded(dir.path().to_path_buf());
+            (choice, Some(dir), None)
         }
         Backend::Dynamo => {
             require_emulator_env();
-            let client = oms_store::client_from_env(None).await;
             let table = format!("oms-e2e-{}", ulid::Ulid::new().to_string().to_lowercase());
-            oms_store::create_table(&client, &table)
-                .await
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "cannot create table {table} on {:?}: {e}",
-                        std::env::var("AWS_ENDPOINT_URL")
-                    )
-                });
-            (
-                Arc::new(oms_store::DynamoStore::new(
-                    &client,
-                    table.clone(),
-                    clock.clone(),
-                )),
-                None,
-                Some(table),
-            )
+            let choice = StoreChoice::Dynamo {
+                table: table.clone(),
+                endpoint: None,
+                create: true,
+            };
+            (choice, None, Some(table))
         }
     };
+    let raw = oms_runtime::open_store(&choice, clock.clone())
+        .await
+        .unwrap_or_else(|e| panic!("cannot open the {backend:?} store: {e}"));
     let items = Arc::new(CountingStore::new(raw, backend == Backend::Dynamo));
     let store: Arc<dyn Store> = Arc::new(Repository::new(items.clone()));
     seed(store.as_ref()).await;

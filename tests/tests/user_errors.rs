@@ -744,6 +744,36 @@ async fn idempotency_key_reused_with_a_different_checkout_input() {
     assert_eq!(app.list_orders(&c, "CUSTOMER", None).await.len(), 1);
 }
 
+#[tokio::test]
+async fn try_again_when_the_transaction_still_conflicts_after_the_retries() {
+    let app = spawn_app(Backend::Embedded).await;
+    let c = app.customer_token();
+    let order = app.checkout(&c, &[("MUG-01", 1)], true).await;
+    let id = id_of(&order);
+    ok(app
+        .mutate(
+            &c,
+            "selectShippingOption",
+            json!({"orderId": id, "method": "STANDARD"}),
+        )
+        .await);
+    app.items.contend_next_transactions(1);
+    let message = refused(
+        &app,
+        &c,
+        "placeOrder",
+        json!({"orderId": id}),
+        "TRY_AGAIN",
+        None,
+        &id,
+    )
+    .await;
+    assert!(message.contains("conflict"), "{message}");
+    // Nothing changed: the same request now goes through.
+    let placed = ok(app.mutate(&c, "placeOrder", json!({"orderId": id})).await);
+    assert_eq!(placed["status"], "PENDING");
+}
+
 /// Guard: every `UserErrorCode` of the served schema (equal to the committed
 /// shared/graphql/schema.graphql, checked in oms-graphql) has a scenario in this file.
 #[test]

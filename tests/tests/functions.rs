@@ -1026,9 +1026,19 @@ async fn subscribe(aws: &Aws, tenant_id: &str, url: &str, secret: &str) {
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| oms_application::records::TenantConfig::new(t.clone()));
     config.events_url = Some(url.to_owned());
-    config.events_secret = Some(secret.to_owned());
     aws.store
         .put_tenant_config(&config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut secrets = aws
+        .store
+        .get_tenant_secrets(&t)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| oms_application::records::TenantSecrets::new(t.clone()));
+    secrets.events_secret = Some(secret.to_owned());
+    aws.store
+        .put_tenant_secrets(&secrets)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }
@@ -1190,4 +1200,50 @@ async fn a_tenants_events_never_reach_another_tenants_url() {
     assert_eq!(failures.len(), 1);
     assert!(theirs.seen().is_empty());
     assert_eq!(ours.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn the_hold_sweeper_sample_expires_a_lapsed_pending_order_on_the_table() {
+    let aws = aws().await;
+    let checkout = aws.graphql_lambda(Group::Checkout).await;
+    let customer = format!("Bearer {}", aws.token(CUSTOMER, &[Role::Customer], None));
+    let (_, body, _) = invoke_lambda(&checkout, &sample_with(&customer)).await;
+    let id = body["data"]["checkoutItems"]["order"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    for query in [
+        format!("mutation {{ selectShippingOption(input: {{orderId: \"{id}\", method: STANDARD}}) {{ userErrors {{ code }} }} }}"),
+        format!("mutation {{ placeOrder(input: {{orderId: \"{id}\"}}) {{ order {{ status }} userErrors {{ code }} }} }}"),
+    ] {
+        let event = with_body(sample_with(&customer), "/graphql/checkout", &json!({ "query": query }));
+        let (status, body, _) = invoke_lambda(&checkout, &event).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let oms = oms_application::Oms::new(
+        aws.store.clone(),
+        aws.clock.clone(),
+        Arc::new(oms_application::ports::NoPaymentGateway),
+    );
+    let _scheduled: Value = sample("eventbridge-hold-sweep.json");
+
+    // Within the 30-minute window: nothing to do.
+    aws.clock.advance(chrono::Duration::minutes(29));
+    let (answer, metrics) = oms_runtime::lambda::hold_sweep(&oms).await.expect("sweep");
+    assert_eq!(answer, json!({"expired": 0, "skipped": 0, "failed": 0}));
+    assert_eq!(metrics[0].1, 0);
+
+    aws.clock.advance(chrono::Duration::minutes(2));
+    let (answer, metrics) = oms_runtime::lambda::hold_sweep(&oms).await.expect("sweep");
+    assert_eq!(answer, json!({"expired": 1, "skipped": 0, "failed": 0}));
+    assert_eq!((metrics[0].0.name(), metrics[0].1), ("OrdersExpired", 1));
+    let tenant = oms_domain::ids::TenantId::new(TENANT).expect("tenant");
+    let order = aws
+        .store
+        .get_order(&tenant, &oms_domain::ids::OrderId::new(&id).expect("id"))
+        .await
+        .expect("read")
+        .expect("the order");
+    assert_eq!(order.status, oms_domain::order::OrderStatus::Cancelled);
+    assert_eq!(order.cancellation_reason.as_deref(), Some("expired"));
 }

@@ -236,19 +236,33 @@ pub async fn run_hold_sweeper() -> Result<(), lambda_runtime::Error> {
     let (oms, clock) = (&oms, &clock);
     lambda_runtime::run(service_fn(
         move |_: LambdaEvent<serde_json::Value>| async move {
-            let report = oms.sweep_holds(SWEEP_PER_TENANT).await?;
+            let (answer, metrics) = hold_sweep(oms).await?;
             crate::metrics::emit(
                 "hold-sweeper",
                 clock.now().timestamp_millis(),
                 None,
-                &[(Metric::OrdersExpired, report.expired as u64)],
+                &metrics,
             );
-            Ok::<serde_json::Value, lambda_runtime::Error>(serde_json::json!({
-                "expired": report.expired,
-                "skipped": report.skipped,
-                "failed": report.failed,
-            }))
+            Ok::<serde_json::Value, lambda_runtime::Error>(answer)
         },
     ))
     .await
+}
+
+/// One hold-sweeper invocation (whatever the scheduled event says): its answer
+/// `{"expired", "skipped", "failed"}` and its metrics.
+///
+/// # Errors
+/// The tenant list cannot be read.
+#[cfg(feature = "lambda")]
+pub async fn hold_sweep(
+    oms: &oms_application::Oms,
+) -> Result<(serde_json::Value, Vec<(Metric, u64)>), oms_application::ports::StoreFault> {
+    let report = oms.sweep_holds(SWEEP_PER_TENANT).await?;
+    let answer = serde_json::json!({
+        "expired": report.expired,
+        "skipped": report.skipped,
+        "failed": report.failed,
+    });
+    Ok((answer, vec![(Metric::OrdersExpired, report.expired as u64)]))
 }

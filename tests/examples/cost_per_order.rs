@@ -1492,8 +1492,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .ok_or("the demo tenant has no configuration")?;
     config.events_url = Some(EVENTS_URL.into());
-    config.events_secret = Some("bench-events-secret".into());
     store.put_tenant_config(&config).await?;
+    let mut secrets = store
+        .get_tenant_secrets(&t)
+        .await?
+        .ok_or("the demo tenant has no secrets")?;
+    secrets.events_secret = Some("bench-events-secret".into());
+    store.put_tenant_secrets(&secrets).await?;
     let coupon = Coupon {
         vendor_id: VendorId::new(VENDOR)?,
         code: CouponCode::new(COUPON)?,
@@ -1530,6 +1535,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sender: SenderDeps {
             store: store.clone(),
             delivery: Arc::new(Accepts),
+            secrets: Arc::new(oms_application::ports::ValueSecrets),
             clock: clock.clone(),
             metrics: Arc::default(),
         },

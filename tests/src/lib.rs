@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oms_application::ports::{Clock, NoPaymentGateway, SnapshotWrite, Store};
-use oms_application::records::TenantConfig;
+use oms_application::records::{TenantConfig, TenantSecrets};
 use oms_application::Oms;
 use oms_auth::{AuthConfig, Authenticator};
 use oms_clock::ShiftedClock;
@@ -372,10 +372,14 @@ async fn seed(store: &dyn Store) {
         .await
         .unwrap_or_else(|e| panic!("seeding the demo tenant: {e:#}"));
     let other = tenant(OTHER_TENANT);
-    let mut config = TenantConfig::new(other.clone());
-    config.webhook_secrets = vec![OTHER_WEBHOOK_SECRET.to_string()];
+    let mut secrets = TenantSecrets::new(other.clone());
+    secrets.webhook_secrets = vec![OTHER_WEBHOOK_SECRET.to_string()];
     store
-        .put_tenant_config(&config)
+        .put_tenant_secrets(&secrets)
+        .await
+        .unwrap_or_else(|e| panic!("tenant secrets: {e}"));
+    store
+        .put_tenant_config(&TenantConfig::new(other.clone()))
         .await
         .unwrap_or_else(|e| panic!("tenant config: {e}"));
     for write in demo::snapshots().unwrap_or_else(|e| panic!("demo snapshots: {e:#}")) {

@@ -1,7 +1,7 @@
 //! The original OMS's senders over HTTP (`/webhook/wss/{tenant}/{legacy_kind}`, docs/webhooks.md)
 //! with the golden vectors, and the per-group GraphQL routes (`/graphql/{group}`).
 
-use oms_application::records::TenantConfig;
+use oms_application::records::{TenantConfig, TenantSecrets};
 use oms_e2e::{spawn_app, tenant, Backend};
 use oms_sync::golden::{SECRET, TENANT, VECTORS};
 use serde_json::{json, Value};
@@ -42,8 +42,13 @@ async fn the_originals_golden_vectors_are_accepted_once_over_http_for_a_legacy_t
     );
     assert_eq!(app.writes(), writes);
 
+    let mut secrets = TenantSecrets::new(tenant(TENANT));
+    secrets.webhook_secrets = vec![SECRET.to_string()];
+    app.store
+        .put_tenant_secrets(&secrets)
+        .await
+        .expect("tenant secrets");
     let mut config = TenantConfig::new(tenant(TENANT));
-    config.webhook_secrets = vec![SECRET.to_string()];
     config.legacy_wss = true;
     app.store
         .put_tenant_config(&config)

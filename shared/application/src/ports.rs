@@ -17,7 +17,9 @@ use oms_domain::order::events::OrderEvent;
 use oms_domain::order::{Order, OrderStatus, StockReservation};
 use oms_domain::pricing::CouponUsage;
 
-use crate::records::{IdempotencyKey, IdempotencyRecord, PaymentRecord, TenantConfig};
+use crate::records::{
+    IdempotencyKey, IdempotencyRecord, PaymentRecord, TenantConfig, TenantProviders, TenantSecrets,
+};
 
 /// An infrastructure failure (network, throttling after retries, corrupt item). Never shown to
 /// clients; the API answers INTERNAL with a request id.
@@ -427,7 +429,7 @@ pub trait SyncRepository: Send + Sync {
     ) -> Result<ApplyOutcome, StoreFault>;
 }
 
-/// Tenant configuration.
+/// Tenant configuration, and apart from it the tenant's secrets.
 #[async_trait]
 pub trait TenantRepository: Send + Sync {
     async fn get_tenant_config(
@@ -435,6 +437,45 @@ pub trait TenantRepository: Send + Sync {
         tenant: &TenantId,
     ) -> Result<Option<TenantConfig>, StoreFault>;
     async fn put_tenant_config(&self, config: &TenantConfig) -> Result<(), StoreFault>;
+    /// The tenant's secrets, as stored (values may be `ssm:` references): read by the webhook
+    /// receiver, payment confirmation and the sender only, never cached. A tenant whose
+    /// configuration was stored before secrets had their own item gets them from that item.
+    async fn get_tenant_secrets(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<TenantSecrets>, StoreFault>;
+    async fn put_tenant_secrets(&self, secrets: &TenantSecrets) -> Result<(), StoreFault>;
+}
+
+/// Why a stored secret could not be turned into the secret itself.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("secret unavailable: {0}")]
+pub struct SecretError(pub String);
+
+/// Turns a stored secret into the secret: a value is itself; a reference `ssm:<name>` is the
+/// value of that SSM parameter, resolved by the processes that read secrets (the webhook
+/// receiver, payment confirmation, the sender), which may keep it for a while.
+#[async_trait]
+pub trait SecretResolver: Send + Sync {
+    /// # Errors
+    /// The reference cannot be resolved (no such parameter, no access, no SSM in this process).
+    /// Messages name the reference, never a secret.
+    async fn resolve(&self, stored: &str) -> Result<String, SecretError>;
+}
+
+/// Resolves values only: a process built without SSM refuses references.
+pub struct ValueSecrets;
+
+#[async_trait]
+impl SecretResolver for ValueSecrets {
+    async fn resolve(&self, stored: &str) -> Result<String, SecretError> {
+        if crate::records::is_secret_reference(stored) {
+            return Err(SecretError(format!(
+                "'{stored}' is an SSM reference and this process resolves none"
+            )));
+        }
+        Ok(stored.to_string())
+    }
 }
 
 /// Where an outbound event waits between its order's commit and the relay (the outbox item).
@@ -541,7 +582,7 @@ pub trait PaymentGateway: Send + Sync {
     /// know the transaction.
     async fn fetch(
         &self,
-        config: Option<&TenantConfig>,
+        providers: &TenantProviders,
         method: oms_domain::order::PaymentMethod,
         transaction_id: &str,
     ) -> Result<Option<ProviderPayment>, ProviderError>;
@@ -554,7 +595,7 @@ pub struct NoPaymentGateway;
 impl PaymentGateway for NoPaymentGateway {
     async fn fetch(
         &self,
-        _config: Option<&TenantConfig>,
+        _providers: &TenantProviders,
         _method: oms_domain::order::PaymentMethod,
         _transaction_id: &str,
     ) -> Result<Option<ProviderPayment>, ProviderError> {

@@ -84,8 +84,8 @@ pub enum SignatureScheme {
     Wss,
 }
 
-/// Credentials of a payment provider the tenant uses for confirmOrder when no signed payment
-/// event was recorded.
+/// A payment provider as the gateway calls it: where, and with which credentials (resolved from
+/// the tenant's [`TenantSecrets`]; never stored in this shape).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderConfig {
     pub base_url: String,
@@ -93,12 +93,29 @@ pub struct ProviderConfig {
     pub credentials: String,
 }
 
-/// A tenant's configuration.
+/// Where a tenant's payment provider is reached. The credentials are in [`TenantSecrets`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderEndpoint {
+    pub base_url: String,
+}
+
+/// The providers confirmOrder may ask about a payment, credentials resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantProviders {
+    pub stripe: Option<ProviderConfig>,
+    pub paypal: Option<ProviderConfig>,
+}
+
+/// A tenant's configuration: what every order request reads (and what the webhook receiver and
+/// the sender read besides the secrets). No secret is in it: those are [`TenantSecrets`], a
+/// separate item (docs/data-model.md "Tenant configuration and secrets").
+///
+/// Configurations stored before the split carried the secrets inline; reading one here ignores
+/// them (`stripe`/`paypal` keep their base URL), and `get_tenant_secrets` reads them from that
+/// item until the tenant is put again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantConfig {
     pub tenant: TenantId,
-    /// Active webhook secrets (two during rotation).
-    pub webhook_secrets: Vec<String>,
     pub signature_scheme: SignatureScheme,
     /// Also accept the original OMS's `/webhook/wss/...` senders.
     pub legacy_wss: bool,
@@ -108,20 +125,65 @@ pub struct TenantConfig {
     /// added (docs/pricing.md "Tax-inclusive prices"). Configs stored before it existed: false.
     #[serde(default)]
     pub prices_include_tax: bool,
-    pub stripe: Option<ProviderConfig>,
-    pub paypal: Option<ProviderConfig>,
+    /// Stripe, when the tenant has it (its key is in the secrets).
+    #[serde(default)]
+    pub stripe: Option<ProviderEndpoint>,
+    /// PayPal, when the tenant has it (its client id and secret are in the secrets).
+    #[serde(default)]
+    pub paypal: Option<ProviderEndpoint>,
     /// Where the tenant's outbound order events are POSTed (none: not sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_url: Option<String>,
-    /// The secret their `Oms-Signature` is computed with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events_secret: Option<String>,
     /// How long a PENDING order holds its stock and coupon uses (seconds; none: the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_hold_secs: Option<u64>,
     /// How long an untouched DRAFT lives (seconds; none: the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_ttl_secs: Option<u64>,
+}
+
+/// The prefix of a secret stored as a reference: `ssm:<parameter name>` stands for the value of
+/// that SSM parameter (SecureString, read with decryption), resolved by the process that needs
+/// it ([`crate::ports::SecretResolver`]).
+pub const SSM_REFERENCE_PREFIX: &str = "ssm:";
+
+/// A tenant's secrets, apart from the configuration: read only by the webhook receiver (webhook
+/// secrets), payment confirmation (provider credentials, when it must ask a provider) and the
+/// event sender (events secret); never cached with the configuration. Each value is the secret
+/// itself or a reference `ssm:<parameter name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSecrets {
+    pub tenant: TenantId,
+    /// Active webhook secrets (two during rotation).
+    #[serde(default)]
+    pub webhook_secrets: Vec<String>,
+    /// The secret outbound events are signed with (`Oms-Signature`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_secret: Option<String>,
+    /// The Stripe secret (or restricted read-only) key, or a reference to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe: Option<String>,
+    /// PayPal `client_id:secret`; the part after the first `:` may be a reference
+    /// (`client_id:ssm:<name>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paypal: Option<String>,
+}
+
+impl TenantSecrets {
+    pub fn new(tenant: TenantId) -> Self {
+        TenantSecrets {
+            tenant,
+            webhook_secrets: vec![],
+            events_secret: None,
+            stripe: None,
+            paypal: None,
+        }
+    }
+}
+
+/// Whether a stored secret is a reference (`ssm:<name>`) rather than the secret itself.
+pub fn is_secret_reference(stored: &str) -> bool {
+    stored.starts_with(SSM_REFERENCE_PREFIX)
 }
 
 /// The hold window of a tenant that set none: 30 minutes.
@@ -159,7 +221,6 @@ impl TenantConfig {
     pub fn new(tenant: TenantId) -> Self {
         TenantConfig {
             tenant,
-            webhook_secrets: vec![],
             signature_scheme: SignatureScheme::Oms,
             legacy_wss: false,
             tax_table: None,
@@ -167,7 +228,6 @@ impl TenantConfig {
             stripe: None,
             paypal: None,
             events_url: None,
-            events_secret: None,
             pending_hold_secs: None,
             draft_ttl_secs: None,
         }

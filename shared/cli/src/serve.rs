@@ -10,7 +10,7 @@ use oms_application::ports::{Clock, EventQueue};
 use oms_auth::{AuthConfig, Authenticator};
 use oms_domain::auth::Role;
 use oms_graphql::SchemaOptions;
-use oms_server::app::{compose, in_process_queue, Components};
+use oms_server::app::{compose_with_secrets, in_process_queue, Components};
 
 use crate::stores::StoreArgs;
 use crate::token::{dev_secret, issue};
@@ -96,19 +96,25 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         oms_application::Oms::new(store.clone(), clock.clone(), payments.clone()),
         oms_server::app::HOLD_SWEEP_EVERY,
     ));
-    let app = compose(Components {
-        store: store.clone(),
-        clock,
-        payments,
-        queue,
-        authenticator,
-        options: SchemaOptions {
-            introspection: !args.no_introspection,
-            ..SchemaOptions::default()
+    // Tenant secrets stored as `ssm:` references are resolved through SSM (AWS loaded on the
+    // first one).
+    let secrets = oms_runtime::secrets::resolver(None, clock.clone());
+    let app = compose_with_secrets(
+        Components {
+            store: store.clone(),
+            clock,
+            payments,
+            queue,
+            authenticator,
+            options: SchemaOptions {
+                introspection: !args.no_introspection,
+                ..SchemaOptions::default()
+            },
+            // Demo only: GraphiQL opens with the demo customer's token already in its headers.
+            graphiql_token: tokens.as_ref().map(|t| t.customer.clone()),
         },
-        // Demo only: GraphiQL opens with the demo customer's token already in its headers.
-        graphiql_token: tokens.as_ref().map(|t| t.customer.clone()),
-    });
+        secrets,
+    );
 
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

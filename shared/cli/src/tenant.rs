@@ -13,7 +13,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use oms_application::records::{
-    draft_ttl, pending_hold, ProviderConfig, SignatureScheme, TenantConfig,
+    draft_ttl, is_secret_reference, pending_hold, ProviderEndpoint, SignatureScheme, TenantConfig,
+    TenantSecrets, SSM_REFERENCE_PREFIX,
 };
 use oms_domain::address::Country;
 use oms_domain::ids::TenantId;
@@ -433,19 +434,22 @@ impl Settings {
     }
 
     /// `stored` (or a new tenant's defaults) with these settings applied, every value checked.
-    fn apply(self, tenant: &TenantId, stored: Option<TenantConfig>) -> Result<TenantConfig> {
+    fn apply(self, tenant: &TenantId, stored: Option<Tenant>) -> Result<Tenant> {
         let is_new = stored.is_none();
-        let mut config = stored.unwrap_or_else(|| TenantConfig::new(tenant.clone()));
-        if let Some(secrets) = self.webhook_secrets {
-            if secrets.is_empty() {
+        let Tenant {
+            mut config,
+            mut secrets,
+        } = stored.unwrap_or_else(|| Tenant::new(tenant));
+        if let Some(webhook_secrets) = self.webhook_secrets {
+            if webhook_secrets.is_empty() {
                 bail!("webhook secrets: give at least one");
             }
-            for secret in &secrets {
+            for secret in &webhook_secrets {
                 check_secret("webhook secrets", secret)?;
             }
-            config.webhook_secrets = secrets;
+            secrets.webhook_secrets = webhook_secrets;
         }
-        if is_new && config.webhook_secrets.is_empty() {
+        if is_new && secrets.webhook_secrets.is_empty() {
             bail!("a new tenant needs at least one --webhook-secret");
         }
         if let Some(legacy) = self.legacy_wss {
@@ -461,7 +465,7 @@ impl Settings {
         }
         if let Some(secret) = self.events_secret {
             check_secret("the events secret", &secret)?;
-            config.events_secret = Some(secret);
+            secrets.events_secret = Some(secret);
         }
         if let Some(hold) = self.pending_hold {
             config.pending_hold_secs = Some(hold.as_secs());
@@ -478,31 +482,28 @@ impl Settings {
             config.prices_include_tax = inclusive;
         }
         if self.stripe_key.is_some() || self.stripe_base_url.is_some() {
-            let stored = config.stripe.take();
             let key = self
                 .stripe_key
-                .or_else(|| stored.as_ref().map(|s| s.credentials.clone()))
+                .or_else(|| secrets.stripe.clone())
                 .context("Stripe: give --stripe-key (or stripe.key) to configure it")?;
             check_credential("the Stripe key", &key)?;
             let base_url = self
                 .stripe_base_url
-                .or_else(|| stored.map(|s| s.base_url))
+                .or_else(|| config.stripe.take().map(|s| s.base_url))
                 .unwrap_or_else(|| oms_payments::STRIPE_API_BASE_URL.to_string());
             oms_payments::check_base_url("Stripe", &base_url)
                 .map_err(|e| anyhow::anyhow!("{}", e.0))?;
-            config.stripe = Some(ProviderConfig {
-                base_url,
-                credentials: key,
-            });
+            config.stripe = Some(ProviderEndpoint { base_url });
+            secrets.stripe = Some(key);
         }
         if self.paypal_client_id.is_some()
             || self.paypal_secret.is_some()
             || self.paypal_base_url.is_some()
         {
-            let stored = config.paypal.take();
-            let (stored_id, stored_secret) = stored
-                .as_ref()
-                .and_then(|p| p.credentials.split_once(':'))
+            let (stored_id, stored_secret) = secrets
+                .paypal
+                .as_deref()
+                .and_then(|p| p.split_once(':'))
                 .map_or((None, None), |(id, secret)| {
                     (Some(id.to_string()), Some(secret.to_string()))
                 });
@@ -514,24 +515,44 @@ impl Settings {
                 .paypal_secret
                 .or(stored_secret)
                 .context("PayPal: give --paypal-secret (or paypal.secret) to configure it")?;
-            check_credential("the PayPal client id", &client_id)?;
-            if client_id.contains(':') {
-                bail!("the PayPal client id cannot contain ':'");
+            check_masked("the PayPal client id", &client_id)?;
+            if client_id.is_empty()
+                || client_id.contains(':')
+                || client_id
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control())
+            {
+                bail!("the PayPal client id must be non-empty, without spaces or ':'");
             }
             check_credential("the PayPal secret", &secret)?;
             let base_url = self
                 .paypal_base_url
-                .or_else(|| stored.map(|p| p.base_url))
+                .or_else(|| config.paypal.take().map(|p| p.base_url))
                 .unwrap_or_else(|| oms_payments::PAYPAL_API_BASE_URL.to_string());
             oms_payments::check_base_url("PayPal", &base_url)
                 .map_err(|e| anyhow::anyhow!("{}", e.0))?;
-            config.paypal = Some(ProviderConfig {
-                base_url,
-                credentials: format!("{client_id}:{secret}"),
-            });
+            config.paypal = Some(ProviderEndpoint { base_url });
+            secrets.paypal = Some(format!("{client_id}:{secret}"));
         }
         config.signature_scheme = SignatureScheme::Oms;
-        Ok(config)
+        Ok(Tenant { config, secrets })
+    }
+}
+
+/// A tenant as `put` writes it: the configuration every order request reads, and apart from it
+/// the secrets.
+#[derive(Debug, Clone, PartialEq)]
+struct Tenant {
+    config: TenantConfig,
+    secrets: TenantSecrets,
+}
+
+impl Tenant {
+    fn new(tenant: &TenantId) -> Tenant {
+        Tenant {
+            config: TenantConfig::new(tenant.clone()),
+            secrets: TenantSecrets::new(tenant.clone()),
+        }
     }
 }
 
@@ -542,8 +563,20 @@ fn check_masked(what: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A reference `ssm:<parameter name>`: the name is non-empty, without spaces.
+fn check_reference(what: &str, reference: &str) -> Result<()> {
+    let name = reference.trim_start_matches(SSM_REFERENCE_PREFIX);
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("{what}: '{reference}' is not an SSM reference (ssm:<parameter name>)");
+    }
+    Ok(())
+}
+
 fn check_secret(what: &str, secret: &str) -> Result<()> {
     check_masked(what, secret)?;
+    if is_secret_reference(secret) {
+        return check_reference(what, secret);
+    }
     if secret.chars().count() < MIN_SECRET_LEN {
         bail!("{what} must be at least {MIN_SECRET_LEN} characters");
     }
@@ -552,6 +585,9 @@ fn check_secret(what: &str, secret: &str) -> Result<()> {
 
 fn check_credential(what: &str, value: &str) -> Result<()> {
     check_masked(what, value)?;
+    if is_secret_reference(value) {
+        return check_reference(what, value);
+    }
     if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         bail!("{what} must be non-empty, without spaces");
     }
@@ -583,22 +619,43 @@ pub async fn put(args: TenantPutArgs) -> Result<()> {
     };
     let settings = from_file.overridden_by(Settings::from_flags(&args));
     let store = args.store.open(oms_clock::system()).await?;
-    let stored = store.get_tenant_config(&tenant).await?;
-    let config = settings.apply(&tenant, stored)?;
-    store.put_tenant_config(&config).await?;
+    let stored = read(store.as_ref(), &tenant).await?;
+    let put = settings.apply(&tenant, stored)?;
+    // Secrets first: a configuration is never without the secrets it was put with. Writing the
+    // configuration item without secrets also finishes the migration of a tenant stored before
+    // secrets had their own item (docs/data-model.md).
+    store.put_tenant_secrets(&put.secrets).await?;
+    store.put_tenant_config(&put.config).await?;
     println!(
         "tenant {tenant} saved in the {} ({})",
         args.store.describe(),
-        summary(&config)
+        summary(&put)
     );
     Ok(())
 }
 
+/// The stored tenant (its secrets read apart, from their own item or, for a tenant stored before
+/// the split, from the configuration item).
+async fn read(
+    store: &dyn oms_application::ports::Store,
+    tenant: &TenantId,
+) -> Result<Option<Tenant>> {
+    let Some(config) = store.get_tenant_config(tenant).await? else {
+        return Ok(None);
+    };
+    let secrets = store
+        .get_tenant_secrets(tenant)
+        .await?
+        .unwrap_or_else(|| TenantSecrets::new(tenant.clone()));
+    Ok(Some(Tenant { config, secrets }))
+}
+
 /// One line about what the tenant has: secrets count, senders, events, tax, providers.
-fn summary(config: &TenantConfig) -> String {
+fn summary(tenant: &Tenant) -> String {
+    let config = &tenant.config;
     let mut parts = vec![format!(
         "{} webhook secret(s)",
-        config.webhook_secrets.len()
+        tenant.secrets.webhook_secrets.len()
     )];
     if config.legacy_wss {
         parts.push("legacy wss senders accepted".into());
@@ -630,15 +687,19 @@ fn summary(config: &TenantConfig) -> String {
 pub async fn get(args: TenantGetArgs) -> Result<()> {
     let tenant = TenantId::new(&args.tenant)?;
     let store = args.store.open(oms_clock::system()).await?;
-    let Some(config) = store.get_tenant_config(&tenant).await? else {
+    let Some(stored) = read(store.as_ref(), &tenant).await? else {
         bail!("no tenant '{tenant}' in the {}", args.store.describe());
     };
-    println!("{}", serde_json::to_string_pretty(&masked(&config))?);
+    println!("{}", serde_json::to_string_pretty(&masked(&stored))?);
     Ok(())
 }
 
-/// `****` and the secret's last 2 characters (enough to tell two apart).
+/// `****` and the secret's last 2 characters (enough to tell two apart); a reference
+/// (`ssm:<name>`) is no secret and is shown as it is.
 fn mask(secret: &str) -> String {
+    if is_secret_reference(secret) {
+        return secret.to_string();
+    }
     let chars: Vec<char> = secret.chars().collect();
     let tail: String = chars[chars.len().saturating_sub(2)..].iter().collect();
     format!("{MASK}{tail}")
@@ -654,9 +715,10 @@ fn duration_text(secs: i64) -> String {
     }
 }
 
-/// The settings of `config` in the tenant-file format (hold window and draft lifetime as they
+/// The settings of `tenant` in the tenant-file format (hold window and draft lifetime as they
 /// apply, defaults included), secrets masked.
-fn masked(config: &TenantConfig) -> Value {
+fn masked(tenant: &Tenant) -> Value {
+    let (config, secrets) = (&tenant.config, &tenant.secrets);
     let taxes = match &config.tax_table {
         None => json!("default"),
         Some(table) => Value::Array(
@@ -679,23 +741,24 @@ fn masked(config: &TenantConfig) -> Value {
         ),
     };
     let paypal = config.paypal.as_ref().map(|p| {
-        let (id, secret) = p
-            .credentials
-            .split_once(':')
-            .unwrap_or(("", p.credentials.as_str()));
+        let credentials = secrets.paypal.as_deref().unwrap_or_default();
+        let (id, secret) = credentials.split_once(':').unwrap_or(("", credentials));
         json!({"client_id": id, "secret": mask(secret), "base_url": p.base_url})
+    });
+    let stripe = config.stripe.as_ref().map(|s| {
+        json!({"key": mask(secrets.stripe.as_deref().unwrap_or_default()), "base_url": s.base_url})
     });
     json!({
         "tenant": config.tenant.as_str(),
-        "webhook_secrets": config.webhook_secrets.iter().map(|s| mask(s)).collect::<Vec<_>>(),
+        "webhook_secrets": secrets.webhook_secrets.iter().map(|s| mask(s)).collect::<Vec<_>>(),
         "legacy_wss": config.legacy_wss,
         "events_url": config.events_url,
-        "events_secret": config.events_secret.as_deref().map(mask),
+        "events_secret": secrets.events_secret.as_deref().map(mask),
         "pending_hold": duration_text(pending_hold(Some(config)).num_seconds()),
         "draft_ttl": duration_text(draft_ttl(Some(config)).num_seconds()),
         "taxes": taxes,
         "prices_include_tax": config.prices_include_tax,
-        "stripe": config.stripe.as_ref().map(|s| json!({"key": mask(&s.credentials), "base_url": s.base_url})),
+        "stripe": stripe,
         "paypal": paypal,
     })
 }
@@ -782,11 +845,12 @@ mod tests {
             paypal_secret: Some("pp-rotated".into()),
             ..Settings::default()
         };
-        let config = from_file
+        let Tenant { config, secrets } = from_file
             .overridden_by(flags)
             .apply(&tenant(), None)
             .unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(config.webhook_secrets, ["file-secret-1"]);
+        assert_eq!(secrets.webhook_secrets, ["file-secret-1"]);
+        assert_eq!(secrets.events_secret.as_deref(), Some("events-secret"));
         assert!(config.legacy_wss);
         assert_eq!(
             config.events_url.as_deref(),
@@ -794,7 +858,11 @@ mod tests {
         );
         assert_eq!(config.pending_hold_secs, Some(45 * 60));
         assert_eq!(config.draft_ttl_secs, Some(86_400));
-        let rules = config.tax_table.map(|t| t.rules).unwrap_or_default();
+        let rules = config
+            .tax_table
+            .clone()
+            .map(|t| t.rules)
+            .unwrap_or_default();
         assert_eq!(rules.len(), 2);
         assert_eq!(
             rules.get(1).map(|r| r.rate.to_string()),
@@ -803,47 +871,59 @@ mod tests {
         assert!(!config.prices_include_tax, "the flag wins");
         assert_eq!(
             config.stripe,
-            Some(ProviderConfig {
-                base_url: "http://127.0.0.1:9/stripe".into(),
-                credentials: "sk_test_file".into()
+            Some(ProviderEndpoint {
+                base_url: "http://127.0.0.1:9/stripe".into()
             })
         );
+        assert_eq!(secrets.stripe.as_deref(), Some("sk_test_file"));
         assert_eq!(
             config.paypal,
-            Some(ProviderConfig {
-                base_url: "https://api-m.sandbox.paypal.com".into(),
-                credentials: "pp-id:pp-rotated".into()
+            Some(ProviderEndpoint {
+                base_url: "https://api-m.sandbox.paypal.com".into()
             })
         );
+        assert_eq!(secrets.paypal.as_deref(), Some("pp-id:pp-rotated"));
+        // The configuration every order request reads holds no secret.
+        let hot = serde_json::to_string(&config).unwrap_or_default();
+        for secret in [
+            "file-secret-1",
+            "events-secret",
+            "sk_test_file",
+            "pp-rotated",
+        ] {
+            assert!(!hot.contains(secret), "{secret} in {hot}");
+        }
     }
 
     #[test]
     fn settings_not_given_keep_the_stored_ones() {
-        let mut stored = TenantConfig::new(tenant());
-        stored.webhook_secrets = vec!["stored-secret".into()];
-        stored.tax_table = Some(TaxTable {
+        let mut stored = Tenant::new(&tenant());
+        stored.secrets.webhook_secrets = vec!["stored-secret".into()];
+        stored.config.tax_table = Some(TaxTable {
             rules: vec![rule("SG:GST:9")],
         });
-        stored.prices_include_tax = true;
-        stored.paypal = Some(ProviderConfig {
+        stored.config.prices_include_tax = true;
+        stored.config.paypal = Some(ProviderEndpoint {
             base_url: "https://api-m.sandbox.paypal.com".into(),
-            credentials: "id:old-secret".into(),
         });
+        stored.secrets.paypal = Some("id:old-secret".into());
         let changed = Settings {
-            paypal_secret: Some("new-secret".into()),
+            paypal_secret: Some("ssm:/oms/acme/paypal".into()),
             ..Settings::default()
         }
         .apply(&tenant(), Some(stored.clone()))
         .unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(changed.webhook_secrets, stored.webhook_secrets);
-        assert_eq!(changed.tax_table, stored.tax_table);
-        assert!(changed.prices_include_tax);
         assert_eq!(
-            changed.paypal.map(|p| (p.base_url, p.credentials)),
-            Some((
-                "https://api-m.sandbox.paypal.com".into(),
-                "id:new-secret".into()
-            ))
+            changed.secrets.webhook_secrets,
+            stored.secrets.webhook_secrets
+        );
+        assert_eq!(changed.config.tax_table, stored.config.tax_table);
+        assert!(changed.config.prices_include_tax);
+        assert_eq!(changed.config.paypal, stored.config.paypal);
+        assert_eq!(
+            changed.secrets.paypal.as_deref(),
+            Some("id:ssm:/oms/acme/paypal"),
+            "the secret half rotated to a reference, the client id kept"
         );
         let cleared = Settings {
             taxes: Some(Taxes::Default),
@@ -852,11 +932,12 @@ mod tests {
         }
         .apply(&tenant(), Some(stored))
         .unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(cleared.tax_table, None);
+        assert_eq!(cleared.config.tax_table, None);
         assert_eq!(
-            cleared.stripe.map(|s| s.base_url),
+            cleared.config.stripe.map(|s| s.base_url),
             Some(oms_payments::STRIPE_API_BASE_URL.to_string())
         );
+        assert_eq!(cleared.secrets.stripe.as_deref(), Some("sk_live_x"));
     }
 
     #[test]
@@ -926,9 +1007,9 @@ mod tests {
             assert!(message.contains(says), "{message}");
         }
         let stored = {
-            let mut c = TenantConfig::new(tenant());
-            c.webhook_secrets = vec!["stored-secret".into()];
-            c
+            let mut t = Tenant::new(&tenant());
+            t.secrets.webhook_secrets = vec!["stored-secret".into()];
+            t
         };
         for (settings, says) in [
             (
@@ -966,7 +1047,7 @@ mod tests {
                     paypal_secret: Some("s".into()),
                     ..Settings::default()
                 },
-                "cannot contain ':'",
+                "without spaces or ':'",
             ),
             (
                 Settings {
@@ -983,22 +1064,27 @@ mod tests {
 
     #[test]
     fn get_prints_the_file_format_with_secrets_masked() {
-        let mut config = TenantConfig::new(tenant());
-        config.webhook_secrets = vec!["whsec-abcdef12".into()];
-        config.events_secret = Some("events-secret-99".into());
-        config.tax_table = Some(TaxTable {
+        let mut stored = Tenant::new(&tenant());
+        stored.secrets.webhook_secrets =
+            vec!["whsec-abcdef12".into(), "ssm:/oms/acme/webhook".into()];
+        stored.secrets.events_secret = Some("events-secret-99".into());
+        stored.config.tax_table = Some(TaxTable {
             rules: vec![rule("US/CA:CA State Tax:7.5:shipping")],
         });
-        config.stripe = Some(ProviderConfig {
+        stored.config.stripe = Some(ProviderEndpoint {
             base_url: oms_payments::STRIPE_API_BASE_URL.into(),
-            credentials: "sk_live_secret42".into(),
         });
-        config.paypal = Some(ProviderConfig {
+        stored.secrets.stripe = Some("sk_live_secret42".into());
+        stored.config.paypal = Some(ProviderEndpoint {
             base_url: oms_payments::PAYPAL_API_BASE_URL.into(),
-            credentials: "client-1:pp-secret-77".into(),
         });
-        let shown = masked(&config);
-        assert_eq!(shown["webhook_secrets"], json!(["****12"]));
+        stored.secrets.paypal = Some("client-1:pp-secret-77".into());
+        let shown = masked(&stored);
+        assert_eq!(
+            shown["webhook_secrets"],
+            json!(["****12", "ssm:/oms/acme/webhook"]),
+            "a reference is no secret: shown"
+        );
         assert_eq!(shown["events_secret"], "****99");
         assert_eq!(shown["pending_hold"], "30m");
         assert_eq!(shown["draft_ttl"], "30d");
@@ -1038,8 +1124,8 @@ mod tests {
         }
         let reparsed = settings_from_file(unmasked, &tenant());
         assert!(reparsed.is_ok(), "{reparsed:?}");
-        config.tax_table = None;
-        assert_eq!(masked(&config)["taxes"], "default");
+        stored.config.tax_table = None;
+        assert_eq!(masked(&stored)["taxes"], "default");
     }
 
     #[test]

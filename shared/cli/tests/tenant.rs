@@ -150,6 +150,36 @@ fn a_tenant_file_is_put_read_back_masked_and_overridden_by_flags() {
     ] {
         assert_eq!(after[key], shown[key], "{key} changed");
     }
+
+    // Secrets may be SSM references (resolved by the functions that read them): stored as
+    // they are and shown in full, since a reference is no secret.
+    ok(
+        &tenant(
+            &dir,
+            &[
+                "put",
+                "acme",
+                "--stripe-key",
+                "ssm:/oms/acme/stripe-key",
+                "--webhook-secret",
+                "ssm:/oms/acme/webhook",
+                "--webhook-secret",
+                "acme-webhook-secret-2",
+            ],
+        ),
+        "put references",
+    );
+    let referenced = get(&dir, "acme");
+    assert_eq!(
+        referenced["stripe"]["key"], "ssm:/oms/acme/stripe-key",
+        "{referenced}"
+    );
+    assert_eq!(
+        referenced["webhook_secrets"],
+        json!(["ssm:/oms/acme/webhook", "****-2"])
+    );
+    let stderr = refused(&tenant(&dir, &["put", "acme", "--events-secret", "ssm:"]));
+    assert!(stderr.contains("is not an SSM reference"), "{stderr}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use bytes::Bytes;
 use oms_application::metrics::{Metric, Metrics};
-use oms_application::ports::{Clock, Store};
+use oms_application::ports::{Clock, SecretResolver, Store};
 use oms_domain::ids::TenantId;
 use oms_queue::{process_batch, RecordError};
 use serde_json::Value;
@@ -28,6 +28,8 @@ pub struct SenderDeps {
     pub clock: Arc<dyn Clock>,
     /// EventsDelivered, EventDeliveryFailures, EventsNotSubscribed, counted per attempted event.
     pub metrics: Arc<Metrics>,
+    /// Turns the stored events secret (a value or an `ssm:` reference) into the secret.
+    pub secrets: Arc<dyn SecretResolver>,
 }
 
 /// What became of one event that did not fail.
@@ -87,11 +89,27 @@ pub async fn send_one(
         .get_tenant_config(tenant)
         .await
         .map_err(|e| RecordError::new(format!("tenant configuration: {e}")))?;
-    let Some((url, secret)) = config.and_then(|c| c.events_url.zip(c.events_secret)) else {
+    let Some(url) = config.and_then(|c| c.events_url) else {
         // Not subscribed: nothing to deliver (and nothing to retry).
         tracing::info!(tenant = %tenant, "no events URL configured: outbound event dropped");
         return Ok(Sent::NotSubscribed);
     };
+    // The secret is read (and resolved) only to sign, apart from the configuration.
+    let stored = deps
+        .store
+        .get_tenant_secrets(tenant)
+        .await
+        .map_err(|e| RecordError::new(format!("tenant secrets: {e}")))?
+        .and_then(|s| s.events_secret);
+    let Some(stored) = stored else {
+        tracing::info!(tenant = %tenant, "no events secret configured: outbound event dropped");
+        return Ok(Sent::NotSubscribed);
+    };
+    let secret = deps
+        .secrets
+        .resolve(&stored)
+        .await
+        .map_err(|e| RecordError::new(e.to_string()))?;
     let signature = oms_sync::signature::oms::sign(&secret, deps.clock.now_unix(), body.as_bytes());
     match deps
         .delivery

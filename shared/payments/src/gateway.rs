@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use oms_application::ports::{PaymentGateway, ProviderError, ProviderPayment};
-use oms_application::records::TenantConfig;
+use oms_application::records::TenantProviders;
 use oms_domain::order::PaymentMethod;
 
 use crate::http::{ProviderHttp, ProviderSettings};
@@ -10,9 +10,9 @@ use crate::paypal::PaypalClient;
 use crate::stripe::StripeClient;
 
 /// Asks the tenant's configured provider about a transaction:
-/// STRIPE ⇒ `config.stripe`, PAYPAL ⇒ `config.paypal`; CASH_ON_DELIVERY, no tenant config or
-/// no provider configured for the method ⇒ `Ok(None)` (confirmOrder then relies on signed
-/// payment events only).
+/// STRIPE ⇒ `providers.stripe`, PAYPAL ⇒ `providers.paypal`; CASH_ON_DELIVERY or no provider
+/// configured for the method ⇒ `Ok(None)` (confirmOrder then relies on signed payment events
+/// only).
 #[derive(Debug)]
 pub struct ProviderGateway {
     stripe: StripeClient,
@@ -54,20 +54,17 @@ impl ProviderGateway {
 impl PaymentGateway for ProviderGateway {
     async fn fetch(
         &self,
-        config: Option<&TenantConfig>,
+        providers: &TenantProviders,
         method: PaymentMethod,
         transaction_id: &str,
     ) -> Result<Option<ProviderPayment>, ProviderError> {
-        let Some(config) = config else {
-            return Ok(None);
-        };
         match method {
             PaymentMethod::CashOnDelivery => Ok(None),
-            PaymentMethod::Stripe => match &config.stripe {
+            PaymentMethod::Stripe => match &providers.stripe {
                 Some(stripe) => self.stripe.fetch_payment(stripe, transaction_id).await,
                 None => Ok(None),
             },
-            PaymentMethod::Paypal => match &config.paypal {
+            PaymentMethod::Paypal => match &providers.paypal {
                 Some(paypal) => self.paypal.fetch_payment(paypal, transaction_id).await,
                 None => Ok(None),
             },

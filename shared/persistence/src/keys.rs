@@ -186,6 +186,12 @@ pub fn tenant_config(tenant: &TenantId) -> Key {
     Key::new(format!("{}#TENANT", t(tenant)), "CONFIG")
 }
 
+/// The tenant's secrets: next to its configuration, never in the same read (order requests read
+/// the configuration only).
+pub fn tenant_secrets(tenant: &TenantId) -> Key {
+    Key::new(format!("{}#TENANT", t(tenant)), "SECRETS")
+}
+
 pub fn idempotency(tenant: &TenantId, key: &IdempotencyKey) -> Key {
     Key::new(
         format!(
@@ -310,6 +316,12 @@ mod tests {
                 "AUTHZ",
             ),
             ("tenant config", tenant_config(t), "T#acme#TENANT", "CONFIG"),
+            (
+                "tenant secrets",
+                tenant_secrets(t),
+                "T#acme#TENANT",
+                "SECRETS",
+            ),
             (
                 "idempotency",
                 idempotency(t, &idem),

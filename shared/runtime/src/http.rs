@@ -6,7 +6,7 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use axum::Router;
 use oms_application::metrics::{Metric, Metrics};
-use oms_application::ports::{Clock, EventQueue, PaymentGateway, Store};
+use oms_application::ports::{Clock, EventQueue, PaymentGateway, SecretResolver, Store};
 use oms_application::Oms;
 use oms_auth::{AuthConfig, Authenticator};
 use oms_graphql::{GroupSchema, SchemaOptions};
@@ -149,16 +149,18 @@ impl HttpFunction {
 }
 
 /// One resolver group's function (`POST /graphql/{group}`; no GraphiQL; introspection only
-/// when `introspection`), counting orders placed, confirmed and cancelled.
+/// when `introspection`), counting orders placed, confirmed and cancelled. `secrets` resolves
+/// the provider credentials confirmOrder reads.
 pub fn graphql_app(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     payments: Arc<dyn PaymentGateway>,
+    secrets: Arc<dyn SecretResolver>,
     auth: Authenticator,
     group: impl Into<GroupSchema>,
     introspection: bool,
 ) -> HttpFunction {
-    let oms = Oms::new(store, clock.clone(), payments);
+    let oms = Oms::new(store, clock.clone(), payments).with_secrets(secrets);
     let metrics = oms.metrics().clone();
     let options = SchemaOptions {
         introspection,
@@ -176,13 +178,14 @@ pub fn graphql_app(
 }
 
 /// The webhook receiver's function (both webhook routes, nothing else), counting every
-/// request's outcome.
+/// request's outcome. `secrets` resolves the tenants' webhook secrets.
 pub fn webhook_app(
     store: Arc<dyn Store>,
     queue: Arc<dyn EventQueue>,
     clock: Arc<dyn Clock>,
+    secrets: Arc<dyn SecretResolver>,
 ) -> HttpFunction {
-    let deps = WebhookDeps::new(store, queue, clock.clone());
+    let deps = WebhookDeps::new(store, queue, clock.clone()).with_secrets(secrets);
     let metrics = deps.metrics.clone();
     HttpFunction {
         name: "webhooks".into(),
@@ -206,10 +209,12 @@ pub fn graphql_function(
     clock: Arc<dyn Clock>,
 ) -> Result<HttpFunction, ComposeError> {
     let store = crate::store::graphql_store(config, settings, clock.clone())?;
+    let secrets = crate::secrets::resolver(Some(config), clock.clone());
     Ok(graphql_app(
         store,
         clock,
         payments()?,
+        secrets,
         authenticator(settings, auth, config)?,
         group,
         settings.introspection,
@@ -227,5 +232,6 @@ pub fn webhook_function(
 ) -> Result<HttpFunction, ComposeError> {
     let store = dynamo_store(config, settings.table()?, clock.clone());
     let queue = Arc::new(SqsQueue::new(&sqs_client(config), settings.sync_queue()?));
-    Ok(webhook_app(store, queue, clock))
+    let secrets = crate::secrets::resolver(Some(config), clock.clone());
+    Ok(webhook_app(store, queue, clock, secrets))
 }

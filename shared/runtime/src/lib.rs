@@ -12,6 +12,7 @@
 
 mod logs;
 pub mod metrics;
+pub mod secrets;
 mod settings;
 mod store;
 

@@ -6,7 +6,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
-use oms_application::ports::{Clock, EventQueue, PaymentGateway, QueueError, Store};
+use oms_application::ports::{
+    Clock, EventQueue, PaymentGateway, QueueError, SecretResolver, Store, ValueSecrets,
+};
 use oms_application::Oms;
 use oms_auth::Authenticator;
 use oms_graphql::SchemaOptions;
@@ -71,10 +73,15 @@ pub struct Components {
     pub graphiql_token: Option<String>,
 }
 
-/// The one router over the given components.
+/// The one router over the given components (tenant secrets: values only).
 pub fn compose(c: Components) -> Router {
-    let oms = Oms::new(c.store.clone(), c.clock.clone(), c.payments);
-    let webhooks = WebhookDeps::new(c.store, c.queue, c.clock);
+    compose_with_secrets(c, Arc::new(ValueSecrets))
+}
+
+/// [`compose`], resolving tenant secrets (webhook secrets, provider credentials) with `secrets`.
+pub fn compose_with_secrets(c: Components, secrets: Arc<dyn SecretResolver>) -> Router {
+    let oms = Oms::new(c.store.clone(), c.clock.clone(), c.payments).with_secrets(secrets.clone());
+    let webhooks = WebhookDeps::new(c.store, c.queue, c.clock).with_secrets(secrets);
     let graphql = GraphqlState::new(oms, c.authenticator, c.options, Surface::Everything)
         .with_graphiql_token(c.graphiql_token);
     router(Arc::new(graphql), Arc::new(webhooks))

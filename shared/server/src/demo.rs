@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use oms_application::ports::{SnapshotWrite, Store};
-use oms_application::records::TenantConfig;
+use oms_application::records::{TenantConfig, TenantSecrets};
 use oms_domain::address::{Address, Country};
 use oms_domain::auth::Role;
 use oms_domain::catalog::{
@@ -197,9 +197,12 @@ pub fn snapshots() -> Result<Vec<SnapshotWrite>> {
 pub async fn seed(store: &dyn Store) -> Result<()> {
     let tenant = TenantId::new(TENANT)?;
     if store.get_tenant_config(&tenant).await?.is_none() {
-        let mut config = TenantConfig::new(tenant.clone());
-        config.webhook_secrets = vec![WEBHOOK_SECRET.to_string()];
-        store.put_tenant_config(&config).await?;
+        let mut secrets = TenantSecrets::new(tenant.clone());
+        secrets.webhook_secrets = vec![WEBHOOK_SECRET.to_string()];
+        store.put_tenant_secrets(&secrets).await?;
+        store
+            .put_tenant_config(&TenantConfig::new(tenant.clone()))
+            .await?;
     }
     for write in snapshots()? {
         store.apply_snapshot(&tenant, write, VERSION).await?;

@@ -29,7 +29,7 @@ use oms_sync::signature::{Headers, WssScheme};
 use oms_sync::{check_size, decode_legacy_webhook, Kind, SyncError};
 
 use crate::message::{MessageSource, SyncMessage, MESSAGE_FORMAT};
-use crate::receiver::{publish, record, tenant_config, verify, WebhookDeps};
+use crate::receiver::{publish, record, tenant_config, verify, webhook_secrets, WebhookDeps};
 use crate::response::{Reason, WebhookResponse};
 use crate::updater::{apply, UpdaterDeps};
 
@@ -64,7 +64,15 @@ async fn receive_checked(
     if !config.legacy_wss {
         return Err(SyncError::not_found("Unknown tenant.").into());
     }
-    let verified = verify(&WssScheme, headers, raw_body, &config, now, kind)?;
+    let secrets = webhook_secrets(deps, &tenant).await?;
+    let verified = verify(
+        &WssScheme,
+        headers,
+        raw_body,
+        (&tenant, &secrets),
+        now,
+        kind,
+    )?;
 
     let event = decode_legacy_webhook(raw_body, &tenant, kind)?;
     let group = event.snapshot.entity_key();

@@ -3,7 +3,9 @@
 //! Pipeline (each step may answer; nothing is written before step 6, so no 4xx writes anything):
 //! 1. body size, before anything is parsed or read (413);
 //! 2. kind from the route, then the tenant's config (404 for either unknown);
-//! 3. the tenant's signature scheme over the raw bytes with every active secret (401, no hint);
+//! 3. the tenant's signature scheme over the raw bytes with every active secret, read from the
+//!    tenant's secrets (`ssm:` references resolved) and never from the cached configuration
+//!    (401, no hint; 500 when no secret can be read);
 //! 4. the envelope and `data` through oms-sync (400 with `field`, 422 for another tenant, 400 for
 //!    a `type` of another route);
 //! 5. the queue message (413 if the queue could not carry it);
@@ -24,7 +26,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use oms_application::metrics::Metrics;
-use oms_application::ports::{Clock, EventQueue, QueueMessage, Store};
+use oms_application::ports::{
+    Clock, EventQueue, QueueMessage, SecretResolver, Store, ValueSecrets,
+};
 use oms_application::records::{SignatureScheme as SchemeName, TenantConfig};
 use oms_domain::ids::TenantId;
 use oms_sync::signature::{Headers, OmsScheme, SignatureScheme, WssScheme};
@@ -47,6 +51,8 @@ pub struct WebhookDeps {
     /// Every request's [`Outcome`](crate::Outcome) is counted here (accepted, duplicate,
     /// rejected by reason, failed).
     pub metrics: Arc<Metrics>,
+    /// Turns stored webhook secrets (values or `ssm:` references) into secrets.
+    pub secrets: Arc<dyn SecretResolver>,
 }
 
 impl WebhookDeps {
@@ -57,7 +63,15 @@ impl WebhookDeps {
             queue,
             clock,
             metrics: Arc::new(Metrics::new()),
+            secrets: Arc::new(ValueSecrets),
         }
+    }
+
+    /// Resolves `ssm:` references among webhook secrets with `secrets` (without: values only).
+    #[must_use]
+    pub fn with_secrets(mut self, secrets: Arc<dyn SecretResolver>) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// Counts the outcome of one request (the one place both routes count).
@@ -95,11 +109,12 @@ async fn receive_checked(
     let kind = Kind::parse_route(path_kind)
         .map_err(|e| WebhookResponse::rejected(&e).because(Reason::UnknownKind))?;
     let (tenant, config) = tenant_config(deps, path_tenant).await?;
+    let secrets = webhook_secrets(deps, &tenant).await?;
     verify(
         tenant_scheme(&config),
         headers,
         raw_body,
-        &config,
+        (&tenant, &secrets),
         now,
         kind,
     )?;
@@ -154,6 +169,33 @@ pub(crate) async fn tenant_config(
     }
 }
 
+/// The tenant's active webhook secrets, resolved. A reference that cannot be resolved is logged
+/// and left out (during a rotation the other secret still verifies); when every one fails the
+/// answer is 500, which the sender retries.
+pub(crate) async fn webhook_secrets(
+    deps: &WebhookDeps,
+    tenant: &TenantId,
+) -> Result<Vec<String>, WebhookResponse> {
+    let stored = match deps.store.get_tenant_secrets(tenant).await {
+        Ok(secrets) => secrets.map(|s| s.webhook_secrets).unwrap_or_default(),
+        Err(fault) => {
+            tracing::error!(tenant = %tenant, error = %fault, "tenant secrets read failed");
+            return Err(WebhookResponse::internal());
+        }
+    };
+    let mut resolved = Vec::with_capacity(stored.len());
+    for secret in &stored {
+        match deps.secrets.resolve(secret).await {
+            Ok(value) => resolved.push(value),
+            Err(e) => tracing::error!(tenant = %tenant, error = %e, "webhook secret unavailable"),
+        }
+    }
+    if resolved.is_empty() && !stored.is_empty() {
+        return Err(WebhookResponse::internal());
+    }
+    Ok(resolved)
+}
+
 fn tenant_scheme(config: &TenantConfig) -> &'static dyn SignatureScheme {
     match config.signature_scheme {
         SchemeName::Oms => &OmsScheme,
@@ -166,15 +208,15 @@ pub(crate) fn verify(
     scheme: &dyn SignatureScheme,
     headers: &(dyn Headers + Sync),
     raw_body: &[u8],
-    config: &TenantConfig,
+    (tenant, secrets): (&TenantId, &[String]),
     now: DateTime<Utc>,
     kind: Kind,
 ) -> Result<oms_sync::Verified, WebhookResponse> {
     scheme
-        .verify(headers, raw_body, &config.webhook_secrets, now.timestamp())
+        .verify(headers, raw_body, secrets, now.timestamp())
         .map_err(|e| {
             tracing::warn!(
-                tenant = %config.tenant,
+                tenant = %tenant,
                 kind = %kind,
                 scheme = scheme.name(),
                 reason = e.log_reason(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use oms_application::ports::{CatalogRequest, Clock, EventQueue, ManualClock, QueueMessage, Store};
-use oms_application::records::TenantConfig;
+use oms_application::records::{TenantConfig, TenantSecrets};
 use oms_domain::ids::{Sku, TenantId, VendorId};
 use oms_persistence::Repository;
 use oms_queue::SqsQueue;
@@ -81,12 +81,16 @@ async fn env() -> Env {
         clock.clone(),
     ))));
     let tenant = TenantId::new("t-sqs").expect("tenant");
-    let mut config = TenantConfig::new(tenant.clone());
-    config.webhook_secrets = vec![SECRET.into()];
     store
-        .put_tenant_config(&config)
+        .put_tenant_config(&TenantConfig::new(tenant.clone()))
         .await
         .expect("tenant config");
+    let mut secrets = TenantSecrets::new(tenant.clone());
+    secrets.webhook_secrets = vec![SECRET.into()];
+    store
+        .put_tenant_secrets(&secrets)
+        .await
+        .expect("tenant secrets");
 
     let sqs = oms_queue::client_from_env(None).await;
     let (dlq_url, dlq_arn) = fifo(&sqs, &format!("oms-sync-{id}-dlq.fifo"), &[]).await;

@@ -14,7 +14,7 @@ mod users;
 use std::sync::Arc;
 
 use crate::metrics::Metrics;
-use crate::ports::{Clock, PaymentGateway, Store};
+use crate::ports::{Clock, PaymentGateway, SecretResolver, Store, ValueSecrets};
 
 pub use checkout::AddressInput;
 pub use checkout::{CheckoutInput, CustomerInput, ItemInput};
@@ -31,6 +31,8 @@ pub struct Oms {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     payments: Arc<dyn PaymentGateway>,
+    /// Turns the provider credentials confirmOrder reads into secrets (`ssm:` references).
+    secrets: Arc<dyn SecretResolver>,
     /// Orders placed, confirmed, cancelled (counted here, where the outcome is decided).
     metrics: Arc<Metrics>,
 }
@@ -45,8 +47,17 @@ impl Oms {
             store,
             clock,
             payments,
+            secrets: Arc::new(ValueSecrets),
             metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// Resolves `ssm:` references among the tenants' provider credentials with `secrets`
+    /// (without: values only).
+    #[must_use]
+    pub fn with_secrets(mut self, secrets: Arc<dyn SecretResolver>) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// Counts into `metrics` instead of a recorder of its own.

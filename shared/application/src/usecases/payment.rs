@@ -9,9 +9,69 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metric;
 use crate::ports::OrderCommit;
-use crate::records::{PaymentEventStatus, PaymentRecord};
+use crate::records::{
+    PaymentEventStatus, PaymentRecord, ProviderConfig, ProviderEndpoint, TenantConfig,
+    TenantProviders,
+};
+use oms_domain::ids::TenantId;
 
 impl Oms {
+    /// The provider `method` is looked up at, credentials resolved: read from the tenant's
+    /// secrets only here, when a provider must be asked. None when the tenant has no endpoint or
+    /// no credentials for it.
+    async fn providers(
+        &self,
+        tenant: &TenantId,
+        config: Option<&TenantConfig>,
+        method: PaymentMethod,
+    ) -> AppResult<TenantProviders> {
+        let endpoint: Option<&ProviderEndpoint> = match method {
+            PaymentMethod::Stripe => config.and_then(|c| c.stripe.as_ref()),
+            PaymentMethod::Paypal => config.and_then(|c| c.paypal.as_ref()),
+            PaymentMethod::CashOnDelivery => None,
+        };
+        let Some(endpoint) = endpoint else {
+            return Ok(TenantProviders::default());
+        };
+        let secrets = self.store.get_tenant_secrets(tenant).await?;
+        let stored = secrets.and_then(|s| match method {
+            PaymentMethod::Stripe => s.stripe,
+            PaymentMethod::Paypal => s.paypal,
+            PaymentMethod::CashOnDelivery => None,
+        });
+        let Some(stored) = stored else {
+            tracing::warn!(tenant = %tenant, method = ?method, "provider configured without credentials");
+            return Ok(TenantProviders::default());
+        };
+        // PayPal's is `client_id:secret`: only the secret may be a reference.
+        let (prefix, secret) = match (method, stored.split_once(':')) {
+            (PaymentMethod::Paypal, Some((client_id, secret))) => {
+                (format!("{client_id}:"), secret.to_string())
+            }
+            _ => (String::new(), stored),
+        };
+        let resolved = self
+            .secrets
+            .resolve(&secret)
+            .await
+            .map_err(|e| AppError::Internal(Box::new(e)))?;
+        let credentials = format!("{prefix}{resolved}");
+        let provider = Some(ProviderConfig {
+            base_url: endpoint.base_url.clone(),
+            credentials,
+        });
+        Ok(match method {
+            PaymentMethod::Stripe => TenantProviders {
+                stripe: provider,
+                paypal: None,
+            },
+            _ => TenantProviders {
+                stripe: None,
+                paypal: provider,
+            },
+        })
+    }
+
     /// Confirms the caller's PENDING order. A payment recorded from a signed `payments` event is
     /// trusted; without one, the tenant's provider (Stripe/PayPal) is asked. One transaction id
     /// confirms one order (claimed in the same transaction as the order write). Counted as
@@ -61,9 +121,12 @@ impl Oms {
         let verified = match (&load.payment, lookup) {
             (Some(record), _) => Some(record.clone()),
             (None, Some(txn)) if order.status == oms_domain::order::OrderStatus::Pending => {
+                let providers = self
+                    .providers(&caller.tenant, load.tenant_config.as_ref(), method)
+                    .await?;
                 let fetched = self
                     .payments
-                    .fetch(load.tenant_config.as_ref(), method, txn)
+                    .fetch(&providers, method, txn)
                     .await
                     .map_err(|e| AppError::Internal(Box::new(e)))?;
                 provider_record = fetched.and_then(|p| {

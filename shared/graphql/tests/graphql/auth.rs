@@ -9,7 +9,7 @@ use oms_application::ports::{
     NoPaymentGateway, OrderCommit, OrderLoad, OrderLoadRequest, OrderPage, OrderQuery,
     OrderRepository, SnapshotWrite, StoreFault, SyncRepository, TenantRepository,
 };
-use oms_application::records::{PaymentRecord, TenantConfig};
+use oms_application::records::{PaymentRecord, TenantConfig, TenantSecrets};
 use oms_application::Oms;
 use oms_domain::auth::Role;
 use oms_domain::catalog::{Customer, CustomerAddress, UserAuthorization};
@@ -134,6 +134,12 @@ impl TenantRepository for BrokenStore {
         Err(fault())
     }
     async fn put_tenant_config(&self, _: &TenantConfig) -> Result<(), StoreFault> {
+        Err(fault())
+    }
+    async fn get_tenant_secrets(&self, _: &TenantId) -> Result<Option<TenantSecrets>, StoreFault> {
+        Err(fault())
+    }
+    async fn put_tenant_secrets(&self, _: &TenantSecrets) -> Result<(), StoreFault> {
         Err(fault())
     }
 }

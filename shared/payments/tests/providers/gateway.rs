@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oms_application::ports::PaymentGateway;
+use oms_application::records::TenantProviders;
 use oms_domain::order::PaymentMethod::{CashOnDelivery, Paypal, Stripe};
 use oms_payments::{ProviderGateway, ProviderSettings};
 use rustls::pki_types::pem::PemObject;
@@ -43,11 +44,15 @@ async fn cash_on_delivery_and_missing_configuration_ask_nobody() {
         Ok(None)
     ));
     assert!(matches!(
-        gateway.fetch(None, Stripe, "pi_succeeded").await,
+        gateway
+            .fetch(&TenantProviders::default(), Stripe, "pi_succeeded")
+            .await,
         Ok(None)
     ));
     assert!(matches!(
-        gateway.fetch(None, Paypal, "PP_COMPLETED").await,
+        gateway
+            .fetch(&TenantProviders::default(), Paypal, "PP_COMPLETED")
+            .await,
         Ok(None)
     ));
     let stripe_only = tenant(Some(stripe_config(&server.base_url(), STRIPE_KEY)), None);

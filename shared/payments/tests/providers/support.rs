@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use oms_application::ports::{PaymentGateway, ProviderError, ProviderPayment};
-use oms_application::records::{ProviderConfig, TenantConfig};
-use oms_domain::ids::TenantId;
+use oms_application::records::{ProviderConfig, TenantProviders};
 use oms_domain::money::{Currency, Money};
 use oms_domain::order::PaymentMethod;
 use oms_payments::{ProviderGateway, ProviderSettings};
@@ -38,12 +37,8 @@ pub fn gateway() -> ProviderGateway {
     gateway_with(settings())
 }
 
-pub fn tenant(stripe: Option<ProviderConfig>, paypal: Option<ProviderConfig>) -> TenantConfig {
-    let mut config =
-        TenantConfig::new(TenantId::new("tenant-1").unwrap_or_else(|e| panic!("{e:?}")));
-    config.stripe = stripe;
-    config.paypal = paypal;
-    config
+pub fn tenant(stripe: Option<ProviderConfig>, paypal: Option<ProviderConfig>) -> TenantProviders {
+    TenantProviders { stripe, paypal }
 }
 
 pub fn stripe_config(base_url: &str, key: &str) -> ProviderConfig {
@@ -61,7 +56,7 @@ pub fn paypal_config(base_url: &str, client_id: &str, secret: &str) -> ProviderC
 }
 
 /// A tenant with both providers on the fake server and the right credentials.
-pub fn full_tenant(server: &FakeProvider) -> TenantConfig {
+pub fn full_tenant(server: &FakeProvider) -> TenantProviders {
     tenant(
         Some(stripe_config(&server.base_url(), STRIPE_KEY)),
         Some(paypal_config(
@@ -74,16 +69,16 @@ pub fn full_tenant(server: &FakeProvider) -> TenantConfig {
 
 pub async fn fetch(
     gateway: &ProviderGateway,
-    config: &TenantConfig,
+    config: &TenantProviders,
     method: PaymentMethod,
     id: &str,
 ) -> Result<Option<ProviderPayment>, ProviderError> {
-    gateway.fetch(Some(config), method, id).await
+    gateway.fetch(config, method, id).await
 }
 
 pub async fn found(
     gateway: &ProviderGateway,
-    config: &TenantConfig,
+    config: &TenantProviders,
     method: PaymentMethod,
     id: &str,
 ) -> ProviderPayment {
@@ -95,7 +90,7 @@ pub async fn found(
 
 pub async fn failure(
     gateway: &ProviderGateway,
-    config: &TenantConfig,
+    config: &TenantProviders,
     method: PaymentMethod,
     id: &str,
 ) -> ProviderError {

@@ -1,12 +1,13 @@
 use async_trait::async_trait;
 use oms_application::ports::{StoreFault, TenantRepository};
-use oms_application::records::TenantConfig;
+use oms_application::records::{TenantConfig, TenantSecrets};
 use oms_domain::ids::TenantId;
 
 use super::{fault, Repository};
 use crate::codec::{base, from_body, to_body, BODY};
 use crate::keys;
 use oms_store::WriteOp;
+use serde::Deserialize;
 
 #[async_trait]
 impl TenantRepository for Repository {
@@ -44,5 +45,65 @@ impl TenantRepository for Repository {
             .map_err(fault)?;
         self.remember_config(&config.tenant, Some(config));
         Ok(())
+    }
+
+    async fn get_tenant_secrets(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<TenantSecrets>, StoreFault> {
+        let secrets = self
+            .store
+            .get(&keys::tenant_secrets(tenant), true)
+            .await
+            .map_err(fault)?;
+        if let Some(item) = secrets {
+            return Ok(Some(from_body::<TenantSecrets>(&item)?));
+        }
+        // Migration: a configuration stored before the split holds the secrets itself (read
+        // here, not from the configuration cache, which keeps none).
+        let config = self
+            .store
+            .get(&keys::tenant_config(tenant), true)
+            .await
+            .map_err(fault)?;
+        config
+            .map(|item| Ok(from_body::<LegacySecrets>(&item)?.into_secrets(tenant)))
+            .transpose()
+    }
+
+    async fn put_tenant_secrets(&self, secrets: &TenantSecrets) -> Result<(), StoreFault> {
+        let mut item = base(&keys::tenant_secrets(&secrets.tenant), "TenantSecrets");
+        item.insert(BODY.into(), to_body(secrets)?);
+        self.store.put(item, None).await.map_err(fault)
+    }
+}
+
+/// The secrets of a configuration item stored before secrets had their own item.
+#[derive(Deserialize)]
+struct LegacySecrets {
+    #[serde(default)]
+    webhook_secrets: Vec<String>,
+    #[serde(default)]
+    events_secret: Option<String>,
+    #[serde(default)]
+    stripe: Option<LegacyProvider>,
+    #[serde(default)]
+    paypal: Option<LegacyProvider>,
+}
+
+#[derive(Deserialize)]
+struct LegacyProvider {
+    credentials: String,
+}
+
+impl LegacySecrets {
+    fn into_secrets(self, tenant: &TenantId) -> TenantSecrets {
+        TenantSecrets {
+            tenant: tenant.clone(),
+            webhook_secrets: self.webhook_secrets,
+            events_secret: self.events_secret,
+            stripe: self.stripe.map(|p| p.credentials),
+            paypal: self.paypal.map(|p| p.credentials),
+        }
     }
 }

@@ -19,7 +19,7 @@ use oms_application::ports::{
     ApplyOutcome, Clock, ManualClock, NoPaymentGateway, SnapshotWrite, SyncRepository,
     TenantRepository,
 };
-use oms_application::records::{PaymentEventStatus, PaymentRecord, TenantConfig};
+use oms_application::records::{PaymentEventStatus, PaymentRecord, TenantConfig, TenantSecrets};
 use oms_application::usecases::{AddressInput, CheckoutInput, DraftChange, ItemInput};
 use oms_application::Oms;
 use oms_domain::address::Address;
@@ -488,8 +488,10 @@ impl World {
         }
         let mut config = TenantConfig::new(t.clone());
         config.tax_table = seed.tax;
-        config.webhook_secrets = vec![format!("secret-of-{}", seed.tenant)];
         ok(self.repo.put_tenant_config(&config).await);
+        let mut secrets = TenantSecrets::new(t.clone());
+        secrets.webhook_secrets = vec![format!("secret-of-{}", seed.tenant)];
+        ok(self.repo.put_tenant_secrets(&secrets).await);
     }
 
     /// Round trips so far (take before an operation, compare with [`World::since`]).

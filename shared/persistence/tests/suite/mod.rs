@@ -9,7 +9,7 @@ use oms_application::ports::{
     OrderLoadRequest, OrderOwner, OrderQuery, OrderRepository, SnapshotWrite, StockChange,
     StockMove, SyncRepository, TenantRepository,
 };
-use oms_application::records::{IdempotencyKey, PaymentEventStatus, TenantConfig};
+use oms_application::records::{IdempotencyKey, PaymentEventStatus, TenantConfig, TenantSecrets};
 use oms_application::usecases::{DestinationChoice, DraftChange, Fulfilment, SyncUserInput};
 use oms_domain::auth::Role;
 use oms_domain::catalog::{
@@ -50,6 +50,7 @@ macro_rules! persistence_suite {
             user_authorization_grants_and_revokes_roles_in_its_tenant_only,
             sync_user_creates_the_customer_and_never_overwrites_an_authorization,
             tenant_config_is_stored_per_tenant,
+            a_configuration_stored_with_its_secrets_is_still_read,
             a_webhook_event_id_is_recorded_once_until_it_expires,
             outbox_events_are_written_in_the_same_transaction_as_the_order,
             a_payment_is_found_by_transaction_id_and_keeps_its_claim,
@@ -982,34 +983,114 @@ pub async fn sync_user_creates_the_customer_and_never_overwrites_an_authorizatio
     );
 }
 
-/// #16 tenant config.
+async fn webhook_secrets_of(w: &World, t: &str) -> Option<Vec<String>> {
+    ok(w.repo.get_tenant_secrets(&tenant(t)).await).map(|s| s.webhook_secrets)
+}
+
+/// #16 tenant config, and apart from it the tenant's secrets.
 pub async fn tenant_config_is_stored_per_tenant(w: World) {
     let a = ok(w.repo.get_tenant_config(&tenant(A)).await).unwrap();
     let b = ok(w.repo.get_tenant_config(&tenant(B)).await).unwrap();
-    assert_eq!(a.webhook_secrets, ["secret-of-tenant-a"]);
-    assert_eq!(b.webhook_secrets, ["secret-of-tenant-b"]);
+    assert_eq!(
+        webhook_secrets_of(&w, A).await,
+        Some(vec!["secret-of-tenant-a".to_string()])
+    );
+    assert_eq!(
+        webhook_secrets_of(&w, B).await,
+        Some(vec!["secret-of-tenant-b".to_string()])
+    );
     assert_eq!(a.tax_table, None);
     assert_eq!(b.tax_table.map(|t| t.rules.len()), Some(0));
     assert_eq!(
         ok(w.repo.get_tenant_config(&tenant("tenant-c")).await),
         None
     );
+    assert_eq!(
+        ok(w.repo.get_tenant_secrets(&tenant("tenant-c")).await),
+        None
+    );
 
     let mut rotated = TenantConfig::new(tenant(A));
-    rotated.webhook_secrets = vec!["new".into(), "secret-of-tenant-a".into()];
     rotated.legacy_wss = true;
     ok(w.repo.put_tenant_config(&rotated).await);
+    let mut rotated_secrets = TenantSecrets::new(tenant(A));
+    rotated_secrets.webhook_secrets = vec!["new".into(), "secret-of-tenant-a".into()];
+    rotated_secrets.stripe = Some("ssm:/oms/tenant-a/stripe".into());
+    ok(w.repo.put_tenant_secrets(&rotated_secrets).await);
     assert_eq!(
         ok(w.repo.get_tenant_config(&tenant(A)).await),
         Some(rotated)
     );
+    assert_eq!(
+        ok(w.repo.get_tenant_secrets(&tenant(A)).await),
+        Some(rotated_secrets)
+    );
     let item = w.item(&keys::tenant_config(&tenant(A))).await.unwrap();
     assert_eq!(item.get("pk"), Some(&s(&format!("T#{A}#TENANT"))));
     assert_eq!(item.get("entity"), Some(&s("TenantConfig")));
+    let body = item
+        .get("body")
+        .and_then(|b| b.as_s())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !body.contains("secret-of-tenant-a") && !body.contains("ssm:"),
+        "the configuration item holds no secret: {body}"
+    );
+    let item = w.item(&keys::tenant_secrets(&tenant(A))).await.unwrap();
+    assert_eq!(item.get("sk"), Some(&s("SECRETS")));
+    assert_eq!(item.get("entity"), Some(&s("TenantSecrets")));
     assert_eq!(
-        ok(w.repo.get_tenant_config(&tenant(B)).await).map(|c| c.webhook_secrets),
+        webhook_secrets_of(&w, B).await,
         Some(vec!["secret-of-tenant-b".to_string()])
     );
+}
+
+/// #16: a configuration stored before secrets had their own item (secrets inline, PayPal's
+/// credentials next to its base URL) reads as the configuration without them, and its secrets
+/// from the same item, until the tenant is put again.
+pub async fn a_configuration_stored_with_its_secrets_is_still_read(w: World) {
+    let t = tenant("tenant-old");
+    let legacy = r#"{"tenant":"tenant-old","webhook_secrets":["old-secret-1"],
+        "signature_scheme":"oms","legacy_wss":true,"tax_table":null,
+        "stripe":{"base_url":"https://api.stripe.com","credentials":"sk_old"},
+        "paypal":{"base_url":"https://api-m.paypal.com","credentials":"pp-id:pp-secret"},
+        "events_url":"https://hooks.example.com/e","events_secret":"old-events-secret"}"#;
+    let key = keys::tenant_config(&t);
+    let mut item = key.to_item();
+    item.insert("entity".into(), s("TenantConfig"));
+    item.insert("body".into(), s(legacy));
+    ok(w.store.put(item, None).await);
+
+    let config = ok(w.repo.get_tenant_config(&t).await).unwrap();
+    assert!(config.legacy_wss);
+    assert_eq!(
+        config.stripe.as_ref().map(|p| p.base_url.as_str()),
+        Some("https://api.stripe.com")
+    );
+    assert_eq!(
+        config.events_url.as_deref(),
+        Some("https://hooks.example.com/e")
+    );
+    let secrets = ok(w.repo.get_tenant_secrets(&t).await).unwrap();
+    assert_eq!(secrets.webhook_secrets, ["old-secret-1"]);
+    assert_eq!(secrets.events_secret.as_deref(), Some("old-events-secret"));
+    assert_eq!(secrets.stripe.as_deref(), Some("sk_old"));
+    assert_eq!(secrets.paypal.as_deref(), Some("pp-id:pp-secret"));
+
+    // Put again (what `oms tenant put` does): the secrets move to their item, the configuration
+    // item loses them.
+    ok(w.repo.put_tenant_secrets(&secrets).await);
+    ok(w.repo.put_tenant_config(&config).await);
+    assert_eq!(ok(w.repo.get_tenant_secrets(&t).await), Some(secrets));
+    let body = w
+        .item(&key)
+        .await
+        .and_then(|i| i.get("body").and_then(|b| b.as_s()).map(str::to_string))
+        .unwrap_or_default();
+    for secret in ["old-secret-1", "sk_old", "pp-secret", "old-events-secret"] {
+        assert!(!body.contains(secret), "{secret} still in {body}");
+    }
 }
 
 /// #18 webhook event dedupe, with TTL.

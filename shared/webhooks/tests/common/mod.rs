@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use oms_application::ports::{
     CatalogRequest, CatalogView, EventQueue, ManualClock, QueueError, QueueMessage, Store,
 };
-use oms_application::records::{SignatureScheme, TenantConfig};
+use oms_application::records::{SignatureScheme, TenantConfig, TenantSecrets};
 use oms_domain::ids::{CouponCode, Sku, TenantId, VendorId};
 use oms_persistence::Repository;
 use oms_store::{
@@ -209,10 +209,12 @@ impl Harness {
             ("t-plain", vec![LEGACY_SECRET], false),
         ] {
             let mut config = TenantConfig::new(tenant(t));
-            config.webhook_secrets = secrets.into_iter().map(String::from).collect();
             config.signature_scheme = SignatureScheme::Oms;
             config.legacy_wss = legacy;
             store.put_tenant_config(&config).await.unwrap();
+            let mut stored = TenantSecrets::new(tenant(t));
+            stored.webhook_secrets = secrets.into_iter().map(String::from).collect();
+            store.put_tenant_secrets(&stored).await.unwrap();
         }
         Harness {
             items,

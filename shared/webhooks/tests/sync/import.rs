@@ -315,7 +315,11 @@ async fn a_file_that_cannot_be_imported_is_refused_before_any_row() {
             other => panic!("{csv:?}: {other:?}"),
         }
     }
-    assert_eq!(h.writes(), 4, "only the four tenant configs of the harness");
+    assert_eq!(
+        h.writes(),
+        8,
+        "only the four tenant configurations and secrets of the harness"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use oms_application::records::{SignatureScheme, TenantConfig};
+use oms_application::records::{SignatureScheme, TenantConfig, TenantSecrets};
 use oms_persistence::keys;
 use oms_store::ItemStore;
 use oms_webhooks::{receive, Applied, Outcome, Reason, SyncMessage, WebhookResponse};
@@ -494,9 +494,11 @@ async fn identity_and_payment_events_are_grouped_by_their_entity() {
 async fn a_tenant_on_the_wss_scheme_signs_the_new_route_with_wss_headers() {
     let h = Harness::new().await;
     let mut config = TenantConfig::new(tenant("t-wss"));
-    config.webhook_secrets = vec![SECRET_NEW.into()];
     config.signature_scheme = SignatureScheme::Wss;
     h.store.put_tenant_config(&config).await.unwrap();
+    let mut secrets = TenantSecrets::new(tenant("t-wss"));
+    secrets.webhook_secrets = vec![SECRET_NEW.into()];
+    h.store.put_tenant_secrets(&secrets).await.unwrap();
     let body = envelope(
         "evt_w",
         "vendor_product.upserted",

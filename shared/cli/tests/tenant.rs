@@ -325,7 +325,8 @@ fn the_tenants_own_inclusive_tax_prices_an_order_through_the_server() {
     );
     let p = &data["selectShippingOption"];
     no_user_errors(p);
-    // Standard 5.00 + 1.50 × 2 kg = 8.00, also tax-inclusive: 28.00 × 9 / 109 = 2.311… → 2.31.
+    // Standard 5.00 + 1.50 × 2 kg = 8.00, also tax-inclusive, its tax extracted as a line of its
+    // own: 1.65 + 8.00 × 9 / 109 = 0.6605… → 0.66 = 2.31.
     assert_eq!(amount(&p["order"]["shippingCost"]), "8.00");
     assert_eq!(amount(&p["order"]["taxLines"][0]["amount"]), "2.31");
     assert_eq!(amount(&p["order"]["taxTotal"]), "2.31");

@@ -6,9 +6,11 @@
 //!    rounded half-up once; discounts SUM and are clamped to the subtotal; gift lines added.
 //! 3. shipping: the selected method re-validated against the current order; cost computed
 //!    (`shipping.rs`); a free-shipping offer zeroes it.
-//! 4. tax: per matching rule, base = discounted goods (taxable share) + shipping if the rule taxes
-//!    shipping; added on top (exclusive) or extracted from the base when the tenant's prices
-//!    include tax; one rounding per tax line (`tax.rs`).
+//! 4. tax: one line per matching rule. Exclusive: base = discounted goods (taxable share) +
+//!    shipping if the rule taxes shipping, added on top, one rounding per tax line. Inclusive (the
+//!    tenant's prices include tax): extracted once per order line (each taxable line after its
+//!    share of the discount, and the shipping) with the combined rate, one rounding per order
+//!    line, split across the rules exactly (`tax.rs`).
 //! 5. total = subtotal − discount + shipping + tax (exclusive) or subtotal − discount + shipping
 //!    (inclusive: the tax is already in it); never negative.
 
@@ -31,7 +33,7 @@ use crate::order::LineItem;
 pub use coupons::{coupon_currently_applies, validate_coupon};
 pub use offers::{OfferOutcome, OfferScope};
 pub use shipping::ShippingScope;
-pub use tax::{TaxBase, TaxRule, TaxTable};
+pub use tax::{GoodsLine, IncludedTax, TaxBase, TaxRule, TaxTable};
 
 /// GraphQL `AppliedOffer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,13 +159,18 @@ fn customer_subtotal(lines: &[LineItem], currency: Currency) -> DomainResult<Mon
         })
 }
 
-fn taxable_subtotal(lines: &[LineItem], currency: Currency) -> DomainResult<Money> {
+/// The customer lines (free gifts excluded) as tax sees them.
+fn goods_lines(lines: &[LineItem]) -> DomainResult<Vec<GoodsLine>> {
     lines
         .iter()
-        .filter(|l| !l.is_free_gift && l.is_taxable)
-        .try_fold(Money::zero(currency), |acc, l| {
-            acc.checked_add(&l.line_total()?)
+        .filter(|l| !l.is_free_gift)
+        .map(|l| {
+            Ok(GoodsLine {
+                total: l.line_total()?,
+                taxable: l.is_taxable,
+            })
         })
+        .collect()
 }
 
 fn offer_scope<'a>(
@@ -251,8 +258,7 @@ pub fn price(input: &PricingInput<'_>, ctx: &PricingContext<'_>) -> DomainResult
     };
     // 4. Tax.
     let tax_base = TaxBase {
-        subtotal,
-        taxable_subtotal: taxable_subtotal(input.lines, currency)?,
+        lines: goods_lines(input.lines)?,
         discount_total: offers.discount_total,
         shipping_cost,
     };

@@ -806,7 +806,8 @@ async fn a_tax_inclusive_tenant_shows_the_extracted_tax_without_adding_it() {
     .await;
     assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
     let order = &payload["order"];
-    // Shipping is a gross price too: (25.00 + 6.50) × 9 / 109 = 2.6009… → 2.60.
+    // Shipping is a gross price too, its tax extracted as a line of its own: 2.06 from the goods
+    // + 6.50 × 9 / 109 = 0.5366… → 0.54 = 2.60.
     assert_eq!(order["shippingCost"]["amount"], "6.50");
     assert_eq!(order["taxLines"][0]["amount"]["amount"], "2.60");
     assert_eq!(order["taxLines"][0]["included"], true);

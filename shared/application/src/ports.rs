@@ -14,7 +14,7 @@ use oms_domain::ids::{
     AddressId, CouponCode, CustomerId, OrderId, ProductId, Sku, TenantId, UserId, VendorId,
 };
 use oms_domain::order::events::OrderEvent;
-use oms_domain::order::{Order, OrderStatus, StockReservation};
+use oms_domain::order::{CouponCounters, Order, OrderStatus, StockReservation};
 use oms_domain::pricing::CouponUsage;
 
 use crate::records::{
@@ -144,7 +144,9 @@ impl StockChange {
     }
 }
 
-/// One coupon redemption (+1, checked against the limits) or release (-1).
+/// One coupon redemption (+1, checked against the limits) or release (-1), on the counters in
+/// `counters` only. A redemption checks that the stored coupon is active even when it counts on
+/// no counter (an unlimited coupon).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CouponUseChange {
     pub vendor_id: VendorId,
@@ -153,6 +155,9 @@ pub struct CouponUseChange {
     pub delta: i64,
     pub usage_limit: Option<u32>,
     pub per_customer_limit: Option<u32>,
+    /// The counters written: for a redemption those of the coupon's limits, for a release those
+    /// the placement counted (recorded on the order).
+    pub counters: CouponCounters,
 }
 
 /// Everything one order command writes, committed as ONE transaction.

@@ -128,13 +128,15 @@ pub(super) fn release_commit(
     commit.coupon_uses = release
         .coupons
         .iter()
-        .map(|code| CouponUseChange {
+        .filter(|c| c.counters.any())
+        .map(|c| CouponUseChange {
             vendor_id: vendor.clone(),
-            code: code.clone(),
+            code: c.code.clone(),
             customer_id: order.customer.customer_id.clone(),
             delta: -1,
             usage_limit: None,
             per_customer_limit: None,
+            counters: c.counters,
         })
         .collect();
     commit.hold_before = hold_before;

@@ -133,6 +133,7 @@ impl Oms {
                 delta: 1,
                 usage_limit: c.usage_limit,
                 per_customer_limit: c.per_customer_limit,
+                counters: c.counters,
             })
             .collect();
         commit.idempotency = idem.map(|key| IdempotencyRecord {

@@ -21,7 +21,7 @@ mod placement;
 
 use chrono::{DateTime, Utc};
 
-pub use cancellation::Release;
+pub use cancellation::{CouponRelease, Release};
 pub use expiry::EXPIRED_REASON;
 pub use payment::{PaymentClaim, PaymentVerification, VerifiedPayment};
 pub use placement::{CouponRedemption, Placement, StockReservation};

@@ -7,8 +7,8 @@ mod model;
 pub mod tracking;
 
 pub use commands::{
-    CouponRedemption, PaymentClaim, PaymentVerification, Placement, Release, StockReservation,
-    VerifiedPayment, EXPIRED_REASON,
+    CouponRedemption, CouponRelease, PaymentClaim, PaymentVerification, Placement, Release,
+    StockReservation, VerifiedPayment, EXPIRED_REASON,
 };
 pub use events::{OrderEvent, OrderEventKind, PriceChange, SkuQuantity};
 pub use model::*;

@@ -164,6 +164,52 @@ impl LineItem {
 pub struct AppliedCoupon {
     pub code: CouponCode,
     pub offer_id: OfferId,
+    /// Which redemption counters placeOrder counted this use on, so that the release gives back
+    /// exactly those even if the coupon's limits changed since. `None` before placement, and on
+    /// orders placed before counters followed the limits: those counted both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted: Option<CouponCounters>,
+}
+
+impl AppliedCoupon {
+    /// The counters a release of this coupon's use gives back: those placement counted (both for
+    /// orders placed before the choice was recorded).
+    pub fn counters_to_release(&self) -> CouponCounters {
+        self.counted.unwrap_or(CouponCounters::BOTH)
+    }
+}
+
+/// Which of a coupon's two redemption counters one use is counted on. A counter exists only to
+/// enforce a limit, so a use is counted on the coupon's total only when the coupon has a
+/// `usage_limit`, and on the customer's counter only when it has a `per_customer_limit`: an
+/// unlimited coupon writes no counter at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponCounters {
+    /// The coupon's total uses (all customers).
+    pub total: bool,
+    /// This customer's uses.
+    pub per_customer: bool,
+}
+
+impl CouponCounters {
+    /// Both counters: what orders placed before the choice was recorded counted.
+    pub const BOTH: CouponCounters = CouponCounters {
+        total: true,
+        per_customer: true,
+    };
+
+    /// The counters a coupon with these limits needs (`None` = unlimited).
+    pub fn for_limits(usage_limit: Option<u32>, per_customer_limit: Option<u32>) -> Self {
+        CouponCounters {
+            total: usage_limit.is_some(),
+            per_customer: per_customer_limit.is_some(),
+        }
+    }
+
+    /// Whether any counter is counted.
+    pub fn any(&self) -> bool {
+        self.total || self.per_customer
+    }
 }
 
 /// The Order aggregate.

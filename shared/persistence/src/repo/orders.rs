@@ -586,50 +586,60 @@ fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRo
         // Checked on the stored coupon item, not on the snapshot read earlier: a coupon
         // deactivated between the read and this commit refuses the placement.
         let mut global_cond = vec![Cond::Exists, Cond::Eq(IS_ACTIVE.into(), Value::Bool(true))];
-        global_cond.extend(under(change.usage_limit));
-        let global_cond = Cond::And(global_cond);
-        let mut ops = vec![(
-            WriteOp::Update {
-                key: global_key,
-                updates: vec![Update::Add(USED.into(), change.delta)],
-                cond: Some(global_cond),
-            },
-            role(),
-        )];
-        let mut customer_updates = vec![
-            Update::Add(USED.into(), change.delta),
-            Update::Set(codec::ENTITY.into(), Value::S("CouponUse".into())),
-        ];
-        customer_updates.dedup();
-        ops.push((
-            WriteOp::Update {
-                key: customer_key,
-                updates: customer_updates,
-                cond: under(change.per_customer_limit),
-            },
-            role(),
-        ));
-        ops
+        if counters.total {
+            global_cond.extend(under(change.usage_limit));
+            ops.push((
+                WriteOp::Update {
+                    key: global_key,
+                    updates: vec![Update::Add(USED.into(), change.delta)],
+                    cond: Some(Cond::And(global_cond)),
+                },
+                role(),
+            ));
+        } else {
+            ops.push((
+                WriteOp::Check {
+                    key: global_key,
+                    cond: Cond::And(global_cond),
+                },
+                role(),
+            ));
+        }
+        if counters.per_customer {
+            ops.push((
+                WriteOp::Update {
+                    key: customer_key,
+                    updates: vec![
+                        Update::Add(USED.into(), change.delta),
+                        Update::Set(codec::ENTITY.into(), Value::S("CouponUse".into())),
+                    ],
+                    cond: under(change.per_customer_limit),
+                },
+                role(),
+            ));
+        }
     } else {
         // Releases are unconditional: a cancellation must never be blocked by a counter.
-        vec![
-            (
+        if counters.total {
+            ops.push((
                 WriteOp::Update {
                     key: global_key,
                     updates: vec![Update::Add(USED.into(), change.delta)],
                     cond: None,
                 },
                 role(),
-            ),
-            (
+            ));
+        }
+        if counters.per_customer {
+            ops.push((
                 WriteOp::Update {
                     key: customer_key,
                     updates: vec![Update::Add(USED.into(), change.delta)],
                     cond: None,
                 },
                 role(),
-            ),
-        ]
+            ));
+        }
     }
 }
 
@@ -644,3 +654,11 @@ pub(crate) fn payment_from_item(item: &Item) -> Result<PaymentRecord, StoreFault
     record.claimed_by = codec::string(item, CLAIMED_BY).and_then(|s| OrderId::new(s).ok());
     Ok(record)
 }
+/// The ops of one coupon use. Only the counters in `change.counters` are written: a coupon
+/// counts uses on its total only when it has a usage limit, on the customer's counter only when
+/// it has a per-customer limit (an unlimited coupon writes no counter). A redemption always
+/// checks the stored coupon item (exists and active), with its counter's update when counted,
+/// else as a condition check.
+    let counters = change.counters;
+    let mut ops = Vec::new();
+    ops

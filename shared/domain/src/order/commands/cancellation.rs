@@ -13,15 +13,24 @@ use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::CouponCode;
 use crate::order::events::{OrderEvent, OrderEventKind, SkuQuantity};
 use crate::order::lifecycle::{self, Transition};
-use crate::order::model::{Order, MAX_REASON_LEN};
+use crate::order::model::{CouponCounters, Order, MAX_REASON_LEN};
 
 /// What storage must give back atomically with the CANCELLED order: the stock placeOrder took
-/// (increment) and one use of each coupon (globally and for the customer). Empty when the order
-/// held nothing.
+/// (increment) and one use of each coupon on exactly the counters placement counted it on.
+/// Empty when the order held nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
     pub stock: Vec<StockReservation>,
-    pub coupons: Vec<CouponCode>,
+    pub coupons: Vec<CouponRelease>,
+}
+
+/// One coupon use to give back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponRelease {
+    pub code: CouponCode,
+    /// The counters placement counted the use on (both for orders placed before that was
+    /// recorded; none for an unlimited coupon).
+    pub counters: CouponCounters,
 }
 
 impl Order {
@@ -55,7 +64,14 @@ impl Order {
             let release = if order.stock_reserved {
                 Release {
                     stock: order.stock_reservations()?,
-                    coupons: order.coupons.iter().map(|c| c.code.clone()).collect(),
+                    coupons: order
+                        .coupons
+                        .iter()
+                        .map(|c| CouponRelease {
+                            code: c.code.clone(),
+                            counters: c.counters_to_release(),
+                        })
+                        .collect(),
                 }
             } else {
                 Release::default()
@@ -73,7 +89,7 @@ impl Order {
                         quantity: r.quantity,
                     })
                     .collect(),
-                released_coupons: release.coupons.clone(),
+                released_coupons: release.coupons.iter().map(|c| c.code.clone()).collect(),
             });
             Ok(release)
         })

@@ -419,6 +419,7 @@ impl Order {
             order.coupons.push(AppliedCoupon {
                 code: code.clone(),
                 offer_id: coupon.offer_id.clone(),
+                counted: None,
             });
             events.push(OrderEventKind::CouponApplied {
                 code: code.clone(),

@@ -8,7 +8,7 @@ use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::{CouponCode, ProductId, Sku, VendorId};
 use crate::order::events::{OrderEvent, OrderEventKind, SkuQuantity};
 use crate::order::lifecycle::{self, Transition};
-use crate::order::model::Order;
+use crate::order::model::{CouponCounters, Order};
 use crate::pricing::{coupons::validate_coupon, CouponUsage, PricingContext};
 
 use super::draft::{check_available, out_of_stock};
@@ -22,12 +22,17 @@ pub struct StockReservation {
 }
 
 /// One use of a coupon to count, with the limits storage must enforce as conditions
-/// (`used < usage_limit`, and the customer's `used < per_customer_limit`).
+/// (`used < usage_limit`, and the customer's `used < per_customer_limit`). Only the counters
+/// of the limits the coupon has are counted (`counters`); the coupon's activity is checked on
+/// its stored item either way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CouponRedemption {
     pub code: CouponCode,
     pub usage_limit: Option<u32>,
     pub per_customer_limit: Option<u32>,
+    /// `CouponCounters::for_limits(usage_limit, per_customer_limit)`, also recorded on the
+    /// order's applied coupon for the release.
+    pub counters: CouponCounters,
 }
 
 /// What storage must apply atomically with the PENDING order: decrement each SKU's stock by
@@ -136,7 +141,7 @@ impl Order {
                 check_stock(reservation, products, &order.vendor.vendor_id)?;
             }
             let mut redemptions = Vec::with_capacity(order.coupons.len());
-            for applied in &order.coupons {
+            for applied in &mut order.coupons {
                 let at = ["coupons", applied.code.as_str()];
                 let (snapshot, usage) = coupons
                     .iter()
@@ -144,10 +149,15 @@ impl Order {
                     .map_or((None, CouponUsage::default()), |(c, u)| (c.as_ref(), *u));
                 validate_coupon(snapshot, &applied.code, &order.vendor.vendor_id, order.pricing.subtotal, usage, now)
                     .map_err(|e| e.at(at))?;
+                let usage_limit = snapshot.and_then(|c| c.usage_limit);
+                let per_customer_limit = snapshot.and_then(|c| c.per_customer_limit);
+                let counters = CouponCounters::for_limits(usage_limit, per_customer_limit);
+                applied.counted = Some(counters);
                 redemptions.push(CouponRedemption {
                     code: applied.code.clone(),
-                    usage_limit: snapshot.and_then(|c| c.usage_limit),
-                    per_customer_limit: snapshot.and_then(|c| c.per_customer_limit),
+                    usage_limit,
+                    per_customer_limit,
+                    counters,
                 });
             }
             order.status = placed;

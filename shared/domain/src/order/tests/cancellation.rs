@@ -1,6 +1,9 @@
 use super::fixtures::*;
 use crate::error::ErrorCode;
-use crate::order::{OrderEventKind, OrderStatus, Release, SkuQuantity, MAX_REASON_LEN};
+use crate::order::{
+    CouponCounters, CouponRelease, OrderEventKind, OrderStatus, Release, SkuQuantity,
+    MAX_REASON_LEN,
+};
 use crate::pricing::CouponUsage;
 
 #[test]
@@ -45,7 +48,11 @@ fn cancelling_a_pending_order_releases_its_stock_and_coupon_uses() -> TestResult
         release,
         Release {
             stock: placement.stock,
-            coupons: vec![code("SAVE10")]
+            // SAVE10 has no limit: placement counted no counter, so the release gives none back.
+            coupons: vec![CouponRelease {
+                code: code("SAVE10"),
+                counters: CouponCounters::default()
+            }]
         }
     );
     assert_eq!(
@@ -124,5 +131,45 @@ fn a_cancellation_reason_has_a_maximum_length() -> TestResult {
     });
     assert_eq!(field(&e), vec!["reason"]);
     order.cancel(&"é".repeat(MAX_REASON_LEN), at(3))?;
+    Ok(())
+}
+
+/// The release gives back exactly the counters placement counted, even when the coupon's limits
+/// changed since; an order placed before the counters were recorded gives back both.
+#[test]
+fn the_release_gives_back_the_counters_placement_recorded() -> TestResult {
+    let mut w = World::plain();
+    for c in &mut w.coupons {
+        if c.code.as_str() == "SAVE10" {
+            c.usage_limit = Some(100);
+        }
+    }
+    let mut order = w.ready()?;
+    order.add_coupon(
+        &code("SAVE10"),
+        Some(&w.coupon("SAVE10")),
+        CouponUsage::default(),
+        &w.ctx(at(1)),
+        at(1),
+    )?;
+    w.place(&mut order, 2)?;
+    let recorded = CouponCounters {
+        total: true,
+        per_customer: false,
+    };
+    let mut legacy = order.clone();
+    let (release, _) = order.cancel("Changed my mind", at(3))?;
+    assert_eq!(release.coupons[0].counters, recorded);
+
+    // Stored before the counters were recorded: both were counted, both are given back.
+    legacy.coupons[0].counted = None;
+    let (release, _) = legacy.cancel("Changed my mind", at(3))?;
+    assert_eq!(release.coupons[0].counters, CouponCounters::BOTH);
+
+    // The stored form of an order without the record reads back as such.
+    let json = serde_json::to_value(&legacy)?;
+    assert!(json["coupons"][0].get("counted").is_none());
+    let read: crate::order::Order = serde_json::from_value(json)?;
+    assert_eq!(read.coupons[0].counted, None);
     Ok(())
 }

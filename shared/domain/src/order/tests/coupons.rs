@@ -17,7 +17,8 @@ fn a_valid_coupon_is_attached_with_its_offer() -> TestResult {
         order.coupons,
         vec![AppliedCoupon {
             code: code("SAVE10"),
-            offer_id: save.offer_id.clone()
+            offer_id: save.offer_id.clone(),
+            counted: None,
         }]
     );
     assert_eq!(

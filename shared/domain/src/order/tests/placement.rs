@@ -3,7 +3,8 @@ use crate::catalog::ShippingMethod;
 use crate::error::ErrorCode;
 use crate::money::{Currency, Money};
 use crate::order::{
-    CouponRedemption, OrderEventKind, OrderStatus, Placement, SkuQuantity, StockReservation,
+    CouponCounters, CouponRedemption, OrderEventKind, OrderStatus, Placement, SkuQuantity,
+    StockReservation,
 };
 use crate::pricing::CouponUsage;
 
@@ -36,7 +37,11 @@ fn placing_a_ready_draft_makes_it_pending_and_says_what_to_reserve() -> TestResu
             coupons: vec![CouponRedemption {
                 code: code("LIMITED"),
                 usage_limit: Some(1),
-                per_customer_limit: None
+                per_customer_limit: None,
+                counters: CouponCounters {
+                    total: true,
+                    per_customer: false
+                },
             }],
         }
     );
@@ -328,5 +333,45 @@ fn placement_reprices_with_the_engine() -> TestResult {
     );
     assert_eq!(order.pricing.applied_offers, expected.applied_offers);
     assert!(totals_add_up(&order));
+    Ok(())
+}
+
+/// A use is counted only on the counters of the limits the coupon has; the order records which,
+/// so the release gives back exactly those.
+#[test]
+fn placement_counts_a_coupon_only_on_the_counters_of_its_limits_and_records_them() -> TestResult {
+    let cases = [
+        (None, None, false, false),
+        (Some(5), None, true, false),
+        (None, Some(1), false, true),
+        (Some(5), Some(1), true, true),
+    ];
+    for (usage_limit, per_customer_limit, total, per_customer) in cases {
+        let mut w = World::plain();
+        for c in &mut w.coupons {
+            if c.code.as_str() == "SAVE10" {
+                c.usage_limit = usage_limit;
+                c.per_customer_limit = per_customer_limit;
+            }
+        }
+        let mut order = w.ready()?;
+        order.add_coupon(
+            &code("SAVE10"),
+            Some(&w.coupon("SAVE10")),
+            CouponUsage::default(),
+            &w.ctx(at(1)),
+            at(1),
+        )?;
+        assert_eq!(order.coupons[0].counted, None, "not placed yet");
+        let usage = w.coupon_usage(&order);
+        let (placement, _) = order.place(&w.snapshots(), &usage, &w.ctx(at(2)), at(2))?;
+        let counters = CouponCounters {
+            total,
+            per_customer,
+        };
+        assert_eq!(placement.coupons[0].counters, counters);
+        assert_eq!(order.coupons[0].counted, Some(counters));
+        assert_eq!(counters.any(), total || per_customer);
+    }
     Ok(())
 }

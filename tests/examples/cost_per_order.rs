@@ -720,23 +720,9 @@ fn reported_metrics(function: &str) -> Vec<Metric> {
             Metric::ORDERS.to_vec()
         }
         "webhooks" => Metric::WEBHOOKS.to_vec(),
-        "sync-updater" => vec![
-            Metric::SnapshotsApplied,
-            Metric::StaleEvents,
-            Metric::PoisonMessages,
-            Metric::RecordsRetried,
-            Metric::MessagesDeadLettered,
-        ],
-        "outbox-relay" => vec![
-            Metric::EventsRelayed,
-            Metric::EventsAlreadyRelayed,
-            Metric::RelayFailures,
-        ],
-        "event-sender" => {
-            let mut m = Metric::SENDER.to_vec();
-            m.extend([Metric::RecordsRetried, Metric::MessagesDeadLettered]);
-            m
-        }
+        "sync-updater" => [Metric::UPDATER, Metric::CONSUMER].concat(),
+        "outbox-relay" => Metric::RELAY.to_vec(),
+        "event-sender" => [Metric::SENDER, Metric::CONSUMER].concat(),
         "hold-sweeper" => Metric::SWEEPER.to_vec(),
         _ => Vec::new(),
     }

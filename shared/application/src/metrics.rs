@@ -77,39 +77,6 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// Every metric, in declaration order (`ALL[m as usize] == m`).
-    pub const ALL: [Metric; 26] = [
-        Metric::OrdersPlaced,
-        Metric::OrdersConfirmed,
-        Metric::OrdersCancelled,
-        Metric::WebhooksAccepted,
-        Metric::WebhookDuplicates,
-        Metric::WebhookRejectedTooLarge,
-        Metric::WebhookRejectedUnknownKind,
-        Metric::WebhookRejectedUnknownTenant,
-        Metric::WebhookRejectedMissingSignature,
-        Metric::WebhookRejectedStaleTimestamp,
-        Metric::WebhookRejectedBadSignature,
-        Metric::WebhookRejectedInvalidPayload,
-        Metric::WebhookRejectedTenantMismatch,
-        Metric::WebhookFailures,
-        Metric::SnapshotsApplied,
-        Metric::StaleEvents,
-        Metric::PoisonMessages,
-        Metric::RecordsRetried,
-        Metric::MessagesDeadLettered,
-        Metric::EventsRelayed,
-        Metric::EventsAlreadyRelayed,
-        Metric::RelayFailures,
-        Metric::EventsDelivered,
-        Metric::EventDeliveryFailures,
-        Metric::EventsNotSubscribed,
-        Metric::OrdersExpired,
-    ];
-
-    /// What the hold sweeper reports on every invocation (zeros included).
-    pub const SWEEPER: &'static [Metric] = &[Metric::OrdersExpired];
-
     /// What a GraphQL function reports on every invocation (zeros included).
     pub const ORDERS: &'static [Metric] = &[
         Metric::OrdersPlaced,
@@ -132,6 +99,23 @@ impl Metric {
         Metric::WebhookFailures,
     ];
 
+    /// What the sync-updater counts per message.
+    pub const UPDATER: &'static [Metric] = &[
+        Metric::SnapshotsApplied,
+        Metric::StaleEvents,
+        Metric::PoisonMessages,
+    ];
+
+    /// What an SQS consumer (sync-updater, event-sender) counts per batch.
+    pub const CONSUMER: &'static [Metric] = &[Metric::RecordsRetried, Metric::MessagesDeadLettered];
+
+    /// What the outbox relay counts per batch.
+    pub const RELAY: &'static [Metric] = &[
+        Metric::EventsRelayed,
+        Metric::EventsAlreadyRelayed,
+        Metric::RelayFailures,
+    ];
+
     /// What the event sender counts per event (reported on every invocation, zeros included,
     /// with its batch's [`Metric::RecordsRetried`] and [`Metric::MessagesDeadLettered`]).
     pub const SENDER: &'static [Metric] = &[
@@ -139,6 +123,54 @@ impl Metric {
         Metric::EventDeliveryFailures,
         Metric::EventsNotSubscribed,
     ];
+
+    /// What the hold sweeper reports on every invocation (zeros included).
+    pub const SWEEPER: &'static [Metric] = &[Metric::OrdersExpired];
+
+    /// The groups above, in declaration order: every metric is named in exactly one of them.
+    const GROUPS: [&'static [Metric]; 7] = [
+        Metric::ORDERS,
+        Metric::WEBHOOKS,
+        Metric::UPDATER,
+        Metric::CONSUMER,
+        Metric::RELAY,
+        Metric::SENDER,
+        Metric::SWEEPER,
+    ];
+
+    /// How many metrics there are.
+    pub const COUNT: usize = {
+        let mut n = 0;
+        let mut g = 0;
+        while g < Metric::GROUPS.len() {
+            n += Metric::GROUPS[g].len();
+            g += 1;
+        }
+        n
+    };
+
+    /// Every metric, in declaration order (`ALL[m as usize] == m`): the groups one after the
+    /// other (checked when compiling).
+    pub const ALL: [Metric; Metric::COUNT] = {
+        let mut all = [Metric::OrdersPlaced; Metric::COUNT];
+        let mut i = 0;
+        let mut g = 0;
+        while g < Metric::GROUPS.len() {
+            let group = Metric::GROUPS[g];
+            let mut j = 0;
+            while j < group.len() {
+                assert!(
+                    group[j] as usize == i,
+                    "the metric groups must list every metric once, in declaration order"
+                );
+                all[i] = group[j];
+                i += 1;
+                j += 1;
+            }
+            g += 1;
+        }
+        all
+    };
 
     /// The CloudWatch metric name.
     pub fn name(self) -> &'static str {

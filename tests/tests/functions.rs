@@ -447,15 +447,8 @@ async fn orders_placed_confirmed_and_cancelled_are_counted_once_never_for_a_repl
     let aws = aws().await;
     let checkout = aws.graphql_lambda(Group::Checkout).await;
     let customer = format!("Bearer {}", aws.token(CUSTOMER, &[Role::Customer], None));
-    let run = |query: String| {
-        with_body(
-            sample_with(&customer),
-            "/graphql/checkout",
-            &json!({ "query": query }),
-        )
-    };
     let mutate = |query: String| {
-        let event = run(query);
+        let event = checkout_query(&customer, &query);
         let checkout = &checkout;
         async move {
             let (status, body, line) = invoke_lambda(checkout, &event).await;
@@ -477,13 +470,10 @@ async fn orders_placed_confirmed_and_cancelled_are_counted_once_never_for_a_repl
     );
     assert_eq!(counted(&line), [], "a checkout places nothing");
     assert_eq!(line["Tenant"], TENANT);
-    let id = body["data"]["checkoutItems"]["order"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_owned();
-    mutate(format!("mutation {{ selectShippingOption(input: {{orderId: \"{id}\", method: STANDARD}}) {{ userErrors {{ code }} }} }}")).await;
+    let id = checked_out(&body);
+    mutate(select_standard(&id)).await;
 
-    let place = format!("mutation {{ placeOrder(input: {{orderId: \"{id}\", idempotencyKey: \"place-1\"}}) {{ order {{ status }} userErrors {{ code }} }} }}");
+    let place = place_order(&id, Some("place-1"));
     let (body, line) = mutate(place.clone()).await;
     assert_eq!(
         body["data"]["placeOrder"]["order"]["status"], "PENDING",
@@ -794,31 +784,49 @@ async fn fifo_queue(
     )
 }
 
-/// A PENDING order of the demo customer (three changes: versions 1 to 3).
+/// A PENDING order of the demo customer (three changes: versions 1 to 3): the sample checkout,
+/// then STANDARD shipping and placeOrder, through the checkout function.
 async fn placed_order(aws: &Aws) -> String {
     let checkout = aws.graphql_function(Group::Checkout).await;
     let customer = format!("Bearer {}", aws.token(CUSTOMER, &[Role::Customer], None));
-    let run = |query: String| {
-        with_body(
-            with_header(sample("graphql-checkout.json"), "authorization", &customer),
-            "/graphql/checkout",
-            &json!({ "query": query }),
-        )
-    };
     let (_, body) = invoke(&checkout, &sample_with(&customer)).await;
-    let id = body["data"]["checkoutItems"]["order"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_owned();
-    for query in [
-        format!("mutation {{ selectShippingOption(input: {{orderId: \"{id}\", method: STANDARD}}) {{ userErrors {{ code }} }} }}"),
-        format!("mutation {{ placeOrder(input: {{orderId: \"{id}\"}}) {{ order {{ status }} userErrors {{ code }} }} }}"),
-    ] {
-        let (status, body) = invoke(&checkout, &run(query)).await;
+    let id = checked_out(&body);
+    for query in [select_standard(&id), place_order(&id, None)] {
+        let (status, body) = invoke(&checkout, &checkout_query(&customer, &query)).await;
         assert_eq!(status, 200);
         assert!(body["errors"].is_null(), "{body}");
     }
     id
+}
+
+/// The id of the order a checkoutItems answer created.
+fn checked_out(body: &Value) -> String {
+    body["data"]["checkoutItems"]["order"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
+
+/// selectShippingOption STANDARD for order `id`.
+fn select_standard(id: &str) -> String {
+    format!("mutation {{ selectShippingOption(input: {{orderId: \"{id}\", method: STANDARD}}) {{ userErrors {{ code }} }} }}")
+}
+
+/// placeOrder of order `id` (with an idempotency key when given).
+fn place_order(id: &str, idempotency_key: Option<&str>) -> String {
+    let key = idempotency_key
+        .map(|k| format!(", idempotencyKey: \"{k}\""))
+        .unwrap_or_default();
+    format!("mutation {{ placeOrder(input: {{orderId: \"{id}\"{key}}}) {{ order {{ status }} userErrors {{ code }} }} }}")
+}
+
+/// The checkout function's sample event carrying `query` for the `authorization` header.
+fn checkout_query(authorization: &str, query: &str) -> Value {
+    with_body(
+        sample_with(authorization),
+        "/graphql/checkout",
+        &json!({ "query": query }),
+    )
 }
 
 fn sample_with(authorization: &str) -> Value {
@@ -1205,21 +1213,7 @@ async fn a_tenants_events_never_reach_another_tenants_url() {
 #[tokio::test]
 async fn the_hold_sweeper_sample_expires_a_lapsed_pending_order_on_the_table() {
     let aws = aws().await;
-    let checkout = aws.graphql_lambda(Group::Checkout).await;
-    let customer = format!("Bearer {}", aws.token(CUSTOMER, &[Role::Customer], None));
-    let (_, body, _) = invoke_lambda(&checkout, &sample_with(&customer)).await;
-    let id = body["data"]["checkoutItems"]["order"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_owned();
-    for query in [
-        format!("mutation {{ selectShippingOption(input: {{orderId: \"{id}\", method: STANDARD}}) {{ userErrors {{ code }} }} }}"),
-        format!("mutation {{ placeOrder(input: {{orderId: \"{id}\"}}) {{ order {{ status }} userErrors {{ code }} }} }}"),
-    ] {
-        let event = with_body(sample_with(&customer), "/graphql/checkout", &json!({ "query": query }));
-        let (status, body, _) = invoke_lambda(&checkout, &event).await;
-        assert_eq!(status, 200, "{body}");
-    }
+    let id = placed_order(&aws).await;
     let oms = oms_application::Oms::new(
         aws.store.clone(),
         aws.clock.clone(),

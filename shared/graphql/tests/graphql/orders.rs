@@ -72,6 +72,29 @@ async fn checkout(schema: &oms_graphql::OmsSchema) -> Value {
     payload["order"].clone()
 }
 
+/// selectShippingOption STANDARD for the customer's order `id`; returns the order.
+async fn select_standard(schema: &oms_graphql::OmsSchema, id: &str) -> Value {
+    let payload = mutate(
+        schema,
+        customer(),
+        "selectShippingOption",
+        "SelectShippingOptionInput",
+        json!({ "orderId": id, "method": "STANDARD" }),
+    )
+    .await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    payload["order"].clone()
+}
+
+/// placeOrder of the customer's order (`input`: orderId and any other field); returns the
+/// order, PENDING.
+async fn place(schema: &oms_graphql::OmsSchema, input: Value) -> Value {
+    let payload = mutate(schema, customer(), "placeOrder", "PlaceOrderInput", input).await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    assert_eq!(payload["order"]["status"], "PENDING", "{payload:#}");
+    payload["order"].clone()
+}
+
 #[tokio::test]
 async fn checkout_to_completion_through_graphql() {
     let schema = support::schema().await;
@@ -542,7 +565,8 @@ async fn line_item_changes_reprice_the_draft() {
 #[tokio::test]
 async fn cancel_order_returns_the_cancelled_order() {
     let schema = support::schema().await;
-    let id = checkout(&schema).await["id"].clone();
+    let order = checkout(&schema).await;
+    let id = order["id"].as_str().unwrap_or_default();
     let payload = mutate(
         &schema,
         customer(),
@@ -555,24 +579,8 @@ async fn cancel_order_returns_the_cancelled_order() {
         payload["userErrors"][0]["code"], "INVALID_STATE",
         "a DRAFT cannot be cancelled: {payload:#}"
     );
-    let shipping = mutate(
-        &schema,
-        customer(),
-        "selectShippingOption",
-        "SelectShippingOptionInput",
-        json!({ "orderId": id, "method": "STANDARD" }),
-    )
-    .await;
-    assert_eq!(shipping["userErrors"], json!([]), "{shipping:#}");
-    let placed = mutate(
-        &schema,
-        customer(),
-        "placeOrder",
-        "PlaceOrderInput",
-        json!({ "orderId": id }),
-    )
-    .await;
-    assert_eq!(placed["order"]["status"], "PENDING", "{placed:#}");
+    select_standard(&schema, id).await;
+    place(&schema, json!({ "orderId": id })).await;
     let payload = mutate(
         &schema,
         customer(),
@@ -796,16 +804,7 @@ async fn a_tax_inclusive_tenant_shows_the_extracted_tax_without_adding_it() {
         order["total"],
         json!({ "amount": "25.00", "currency": "SGD" })
     );
-    let payload = mutate(
-        &schema,
-        customer(),
-        "selectShippingOption",
-        "SelectShippingOptionInput",
-        json!({ "orderId": id, "method": "STANDARD" }),
-    )
-    .await;
-    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
-    let order = &payload["order"];
+    let order = &select_standard(&schema, &id).await;
     // Shipping is a gross price too, its tax extracted as a line of its own: 2.06 from the goods
     // + 6.50 × 9 / 109 = 0.5366… → 0.54 = 2.60.
     assert_eq!(order["shippingCost"]["amount"], "6.50");
@@ -813,15 +812,11 @@ async fn a_tax_inclusive_tenant_shows_the_extracted_tax_without_adding_it() {
     assert_eq!(order["taxLines"][0]["included"], true);
     assert_eq!(order["total"]["amount"], "31.50");
     // Placed and read back from the store: the same figures.
-    let payload = mutate(
+    place(
         &schema,
-        customer(),
-        "placeOrder",
-        "PlaceOrderInput",
         json!({ "orderId": id, "idempotencyKey": "incl-1" }),
     )
     .await;
-    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
     let read = run(
         &schema,
         Some(customer()),

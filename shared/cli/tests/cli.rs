@@ -329,35 +329,12 @@ fn the_readme_quick_start_works_against_the_real_binary() {
         "occurred_at": "2026-01-01T00:00:00Z", "data": {"vendor_id": "v-acme", "name": "Acme", "country": "SG"}
     })
     .to_string();
-    let signature = oms_sync::signature::oms::sign(
-        "acme-secret-0001",
-        chrono::Utc::now().timestamp(),
-        body.as_bytes(),
-    );
-    let headers = [
-        ("Oms-Signature", signature),
-        ("Content-Type", "application/json".to_string()),
-    ];
-    let (status, reply) = http(
-        &server.addr,
-        "POST",
-        "/webhooks/acme/vendor-details",
-        &headers,
-        body.as_bytes(),
-    );
+    let (status, reply) =
+        server.post_signed_webhook("acme", "vendor-details", "acme-secret-0001", &body);
     assert_eq!(status, 202, "{reply}");
-    let wrong = oms_sync::signature::oms::sign(
-        "demo-webhook-secret",
-        chrono::Utc::now().timestamp(),
-        body.as_bytes(),
-    );
-    let (status, reply) = http(
-        &server.addr,
-        "POST",
-        "/webhooks/acme/vendor-details",
-        &[("Oms-Signature", wrong)],
-        body.as_bytes(),
-    );
+    // Signed with another tenant's secret.
+    let (status, reply) =
+        server.post_signed_webhook("acme", "vendor-details", "demo-webhook-secret", &body);
     assert_eq!(status, 401, "{reply}");
 
     // `oms import`: template, dry run, good file, bad file.

@@ -180,21 +180,11 @@ fn product_event(i: usize) -> String {
 }
 
 fn post_product(server: &Server, i: usize) {
-    let body = product_event(i);
-    let signature = oms_sync::signature::oms::sign(
+    let (status, reply) = server.post_signed_webhook(
+        "demo",
+        "vendor-products",
         "demo-webhook-secret",
-        chrono::Utc::now().timestamp(),
-        body.as_bytes(),
-    );
-    let (status, reply) = http(
-        &server.addr,
-        "POST",
-        "/webhooks/demo/vendor-products",
-        &[
-            ("Oms-Signature", signature),
-            ("Content-Type", "application/json".to_string()),
-        ],
-        body.as_bytes(),
+        &product_event(i),
     );
     assert_eq!(status, 202, "event {i}: {reply}");
 }

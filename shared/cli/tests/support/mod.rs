@@ -212,6 +212,29 @@ impl Server {
         );
         value["data"].clone()
     }
+
+    /// POSTs the JSON `body` to `/webhooks/<tenant>/<kind>`, signed now with `secret` (the
+    /// `oms` scheme's `Oms-Signature` header); returns (status, body).
+    pub fn post_signed_webhook(
+        &self,
+        tenant: &str,
+        kind: &str,
+        secret: &str,
+        body: &str,
+    ) -> (u16, String) {
+        let signature =
+            oms_sync::signature::oms::sign(secret, chrono::Utc::now().timestamp(), body.as_bytes());
+        http(
+            &self.addr,
+            "POST",
+            &format!("/webhooks/{tenant}/{kind}"),
+            &[
+                ("Oms-Signature", signature),
+                ("Content-Type", "application/json".to_string()),
+            ],
+            body.as_bytes(),
+        )
+    }
 }
 
 /// One HTTP/1.1 request with `Connection: close`; returns (status, body).

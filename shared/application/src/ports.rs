@@ -22,19 +22,43 @@ use crate::records::{
 };
 
 /// An infrastructure failure (network, throttling after retries, corrupt item). Never shown to
-/// clients; the API answers INTERNAL with a request id.
+/// clients in detail: the API answers INTERNAL with a request id, or the retryable user error
+/// TRY_AGAIN when the store stayed contended (`contention`). Its text, which the logs keep, names
+/// the store call and the kinds of key it was on, never key values.
 #[derive(Debug, thiserror::Error)]
-#[error("storage fault: {message}")]
 pub struct StoreFault {
     pub message: String,
+    /// The store call that failed (`GetItem`, `BatchGetItem`, `Query`, `PutItem`, `UpdateItem`,
+    /// `DeleteItem`, `TransactWriteItems`, `BatchWriteItem`), when known.
+    pub call: Option<&'static str>,
+    /// The kinds of key the call was on (`Order`, `Stock×2,Product`…), when known.
+    pub key_kinds: Option<String>,
+    /// Set when the store refused for load after its own retries (throttled, busy, a conflict):
+    /// nothing was written and the same request may be sent again.
+    pub contention: Option<Contention>,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl std::fmt::Display for StoreFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "storage fault: {}", self.message)?;
+        match (self.call, &self.key_kinds) {
+            (Some(call), Some(kinds)) => write!(f, " (call={call}, key_kinds={kinds})"),
+            (Some(call), None) => write!(f, " (call={call})"),
+            (None, Some(kinds)) => write!(f, " (key_kinds={kinds})"),
+            (None, None) => Ok(()),
+        }
+    }
 }
 
 impl StoreFault {
     pub fn new(message: impl Into<String>) -> Self {
         StoreFault {
             message: message.into(),
+            call: None,
+            key_kinds: None,
+            contention: None,
             source: None,
         }
     }
@@ -44,9 +68,24 @@ impl StoreFault {
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
         StoreFault {
-            message: message.into(),
             source: Some(Box::new(source)),
+            ..StoreFault::new(message)
         }
+    }
+
+    /// The same fault, saying which call on which kinds of key failed.
+    #[must_use]
+    pub fn on(mut self, call: &'static str, key_kinds: impl Into<String>) -> Self {
+        self.call = Some(call);
+        self.key_kinds = Some(key_kinds.into());
+        self
+    }
+
+    /// The same fault, marked as the store's contention (answered TRY_AGAIN).
+    #[must_use]
+    pub fn contended(mut self, why: Contention) -> Self {
+        self.contention = Some(why);
+        self
     }
 }
 

@@ -226,6 +226,76 @@ pub fn payment(tenant: &TenantId, transaction_id: &str) -> Key {
     )
 }
 
+/// The kind of item a key addresses (`Order`, `Stock`, `Coupon`…), as the data model names
+/// it: what logs say about a store call instead of the key, whose values (customer, tenant,
+/// payment ids) stay out of the logs.
+pub fn kind(key: &Key) -> &'static str {
+    let sk = key.sk.as_str();
+    match sk {
+        "ORDER" => "Order",
+        "PRODUCT" => "Product",
+        "STOCK" => "Stock",
+        "REF" => "ProductRef",
+        "OFFERS" => "VendorOffers",
+        "AUTHZ" => "UserAuthorization",
+        "CONFIG" => "TenantConfig",
+        "SECRETS" => "TenantSecrets",
+        "IDEMP" => "Idempotency",
+        "EVENT" => "WebhookEvent",
+        "PAYMENT" => "Payment",
+        "DETAILS" if key.pk.contains("#CUST#") => "Customer",
+        "DETAILS" => "Vendor",
+        _ if sk.starts_with("OUTBOX#") => "Outbox",
+        _ if sk.starts_with("SHIP#") => "ShippingOption",
+        _ if sk.starts_with("COUPONUSE#") => "CouponUse",
+        _ if sk.starts_with("COUPON#") => "Coupon",
+        _ if sk.starts_with("ADDR#") => "CustomerAddress",
+        _ if key.pk == TENANTS_PK => "Tenant",
+        _ if key.pk.contains("#HOLDS#") => "Hold",
+        _ => "Unknown",
+    }
+}
+
+/// The kind of item a Query of `pk` on `index` reads: orders on the list indexes; on the table,
+/// the address book, the hold index or the tenant registry.
+pub fn query_kind(index: oms_store::Index, pk: &str) -> &'static str {
+    if index != oms_store::Index::Primary {
+        "Order"
+    } else if pk == TENANTS_PK {
+        "Tenant"
+    } else if pk.contains("#HOLDS#") {
+        "Hold"
+    } else if pk.contains("#CUST#") {
+        "CustomerAddress"
+    } else {
+        "Unknown"
+    }
+}
+
+/// The kinds of `keys`, each once in order of appearance with its count past one, e.g.
+/// `Product×2,Stock×2,Vendor`.
+pub fn kinds<'a>(keys: impl IntoIterator<Item = &'a Key>) -> String {
+    let mut counted: Vec<(&'static str, usize)> = Vec::new();
+    for key in keys {
+        let kind = kind(key);
+        match counted.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((kind, 1)),
+        }
+    }
+    counted
+        .iter()
+        .map(|(k, n)| {
+            if *n == 1 {
+                (*k).to_owned()
+            } else {
+                format!("{k}×{n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Golden keys: every key of docs/data-model.md, pinned character for character. A change here is
 /// a data migration, never a refactoring.
 #[cfg(test)]
@@ -505,5 +575,79 @@ mod tests {
                 assert!(!id.contains('#'), "{raw} → {}", key.pk);
             }
         }
+    }
+
+    /// Logs name the kind of every key of the data model, never its values.
+    #[test]
+    fn every_key_has_its_kind_for_the_logs() {
+        let t = TenantId::new("acme").unwrap();
+        let v = VendorId::new("v-1").unwrap();
+        let c = CustomerId::new("c-secret").unwrap();
+        let s = Sku::new("SKU-1").unwrap();
+        let o = OrderId::new("ORD-1").unwrap();
+        let code = CouponCode::new("save10").unwrap();
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let idem = IdempotencyKey::new("c-secret", "placeOrder", "k");
+        let cases = [
+            (order(&t, &o), "Order"),
+            (outbox(&t, &o, 2, 0), "Outbox"),
+            (product(&t, &v, &s), "Product"),
+            (stock(&t, &v, &s), "Stock"),
+            (
+                product_ref(&t, &ProductId::new("p-1").unwrap()),
+                "ProductRef",
+            ),
+            (vendor(&t, &v), "Vendor"),
+            (vendor_offers(&t, &v), "VendorOffers"),
+            (
+                shipping_option(&t, &v, ShippingMethod::Express),
+                "ShippingOption",
+            ),
+            (coupon(&t, &v, &code), "Coupon"),
+            (coupon_use(&t, &v, &code, &c), "CouponUse"),
+            (customer(&t, &c), "Customer"),
+            (
+                customer_address(&t, &c, &AddressId::new("a-1").unwrap()),
+                "CustomerAddress",
+            ),
+            (
+                user_authorization(&t, &UserId::new("u-1").unwrap()),
+                "UserAuthorization",
+            ),
+            (hold(&t, at, &o), "Hold"),
+            (tenant_registry(&t), "Tenant"),
+            (tenant_config(&t), "TenantConfig"),
+            (tenant_secrets(&t), "TenantSecrets"),
+            (idempotency(&t, &idem), "Idempotency"),
+            (webhook_event(&t, "evt-1"), "WebhookEvent"),
+            (payment(&t, "txn-1"), "Payment"),
+        ];
+        for (key, expected) in &cases {
+            assert_eq!(kind(key), *expected, "{key:?}");
+        }
+        let all: Vec<Key> = cases.iter().map(|(k, _)| k.clone()).collect();
+        let listed = kinds(&all);
+        assert!(
+            !listed.contains("secret") && !listed.contains("acme"),
+            "{listed}"
+        );
+        assert_eq!(
+            kinds(&[stock(&t, &v, &s), product(&t, &v, &s), stock(&t, &v, &s)]),
+            "Stock×2,Product"
+        );
+        let (pk, _) = customer_addresses(&t, &c);
+        assert_eq!(
+            query_kind(oms_store::Index::Primary, &pk),
+            "CustomerAddress"
+        );
+        assert_eq!(
+            query_kind(oms_store::Index::Primary, &holds_partition(&t, 1)),
+            "Hold"
+        );
+        assert_eq!(query_kind(oms_store::Index::Primary, TENANTS_PK), "Tenant");
+        assert_eq!(
+            query_kind(oms_store::Index::Gsi1, &customer_orders(&t, &c)),
+            "Order"
+        );
     }
 }

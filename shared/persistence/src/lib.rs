@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod config_cache;
 pub mod cursor;
+pub mod described;
 pub mod keys;
 mod repo;
 pub mod stock;

@@ -34,7 +34,8 @@ impl Repository {
     /// [`Repository::with_cursor_key`].
     pub fn new(store: Arc<dyn ItemStore>) -> Self {
         Repository {
-            store,
+            // Every failure then says which call on which kinds of key.
+            store: Arc::new(crate::described::DescribedStore::new(store)),
             cursor_key: CursorKey::local_default(),
             config_cache: None,
         }
@@ -81,6 +82,8 @@ impl Repository {
     }
 }
 
+/// A store error as the use cases see it: with the call and key kinds the store was wrapped to
+/// name ([`crate::described`]), TRY_AGAIN when the store stayed contended.
 pub(crate) fn fault(e: StoreError) -> StoreFault {
-    StoreFault::with_source("item store call failed", e)
+    crate::described::fault(e)
 }

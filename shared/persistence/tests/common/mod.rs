@@ -89,12 +89,37 @@ pub struct Interposer {
     /// When set, the next `transact_write` fails with this error and writes nothing: "the store
     /// stayed contended after its retries" (a conflict, throttling, a busy database).
     fail_next: Mutex<Option<StoreError>>,
+    /// When set, the next read (`get`, `batch_get`, `query`) fails with this error: "the store
+    /// kept throttling the read after its retries".
+    fail_next_read: Mutex<Option<(usize, StoreError)>>,
 }
 
 impl Interposer {
     /// The next `transact_write` returns `error` without writing anything.
     pub fn fail_next_transaction(&self, error: StoreError) {
         *self.fail_next.lock().unwrap() = Some(error);
+    }
+
+    /// The next read (`get`, `batch_get` or `query`) returns `error` without reading.
+    pub fn fail_next_read(&self, error: StoreError) {
+        self.fail_next_read_after(0, error);
+    }
+
+    /// The read after the next `skip` reads returns `error` without reading.
+    pub fn fail_next_read_after(&self, skip: usize, error: StoreError) {
+        *self.fail_next_read.lock().unwrap() = Some((skip, error));
+    }
+
+    fn read_failure(&self) -> Result<(), StoreError> {
+        let mut next = self.fail_next_read.lock().unwrap();
+        match next.take() {
+            Some((0, error)) => Err(error),
+            Some((skip, error)) => {
+                *next = Some((skip - 1, error));
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
 
     /// The next `n` transactions wait for one another before they are sent (then the backend
@@ -112,14 +137,17 @@ impl Interposer {
 #[async_trait]
 impl ItemStore for Interposer {
     async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
+        self.read_failure()?;
         self.inner.get(key, consistent).await
     }
 
     async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
+        self.read_failure()?;
         self.inner.batch_get(keys, consistent).await
     }
 
     async fn query(&self, req: QueryRequest) -> Result<Page, StoreError> {
+        self.read_failure()?;
         self.inner.query(req).await
     }
 
@@ -440,6 +468,7 @@ impl World {
             pending: Mutex::new(Vec::new()),
             commit_barrier: Mutex::new(None),
             fail_next: Mutex::new(None),
+            fail_next_read: Mutex::new(None),
         });
         let repo = Repository::new(Arc::clone(&store) as Arc<dyn ItemStore>);
         let oms = Oms::new(

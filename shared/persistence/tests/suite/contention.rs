@@ -106,3 +106,55 @@ pub async fn a_coupon_deactivated_between_read_and_commit_refuses_the_placement(
     assert_eq!(w.customer_coupon_used(A, "SAVE10", C1).await, 0);
     assert!(w.outbox(A, &draft.id, draft.version + 1).await.is_empty());
 }
+
+/// A read the store kept throttling after its retries (DynamoDB throughput or request limits,
+/// unprocessed batch keys, a busy SQLite database) is the retryable TRY_AGAIN too, never
+/// INTERNAL, whichever read of the command it hits; nothing is written and the same request then
+/// succeeds.
+pub async fn a_read_still_throttled_after_retries_is_try_again_and_writes_nothing(w: World) {
+    let c = customer(A, C1);
+    let draft = w.ready_draft(&c, &[("TSHIRT", 1)]).await;
+    let tshirt = w.stock(A, "TSHIRT").await;
+    // The order's read, then the catalog's read of the same placement.
+    for skip_reads in [0, 1] {
+        let before = w.rt();
+        if skip_reads == 0 {
+            w.store.fail_next_read(StoreError::Throttled(
+                "ProvisionedThroughputExceededException".into(),
+            ));
+        } else {
+            w.store.fail_next_read_after(
+                1,
+                StoreError::Throttled("unprocessed keys after the retries".into()),
+            );
+        }
+        let r = w.oms.place_order(&c, draft.id.as_str(), None, None).await;
+        let e = user_error(r);
+        assert_eq!(
+            (e.code, e.field.clone()),
+            (ErrorCode::TryAgain, None),
+            "{e:?}"
+        );
+        assert!(e.message.contains("throttled"), "{}", e.message);
+        assert!(
+            e.message.contains("send the request again"),
+            "{}",
+            e.message
+        );
+        assert!(w.since(before) <= 2, "no commit was tried");
+        assert_eq!(w.stored_order(A, &draft.id).await, draft);
+        assert_eq!(w.stock(A, "TSHIRT").await, tshirt);
+    }
+    // A query (listOrders) too.
+    w.store
+        .fail_next_read(StoreError::Throttled("ThrottlingException".into()));
+    let r = w
+        .oms
+        .list_orders(&c, oms_domain::auth::Role::Customer, None, 10, None)
+        .await;
+    assert_eq!(user_error(r).code, ErrorCode::TryAgain);
+
+    let placed = ok(w.oms.place_order(&c, draft.id.as_str(), None, None).await);
+    assert!(!placed.replayed);
+    assert_eq!(w.stock(A, "TSHIRT").await, tshirt - 1);
+}

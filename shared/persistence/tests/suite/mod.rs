@@ -78,6 +78,7 @@ macro_rules! persistence_suite {
             an_order_placed_before_counters_were_recorded_releases_both,
             a_commit_still_contended_after_retries_is_try_again_and_writes_nothing,
             // Concurrency.
+            a_read_still_throttled_after_retries_is_try_again_and_writes_nothing,
             fifty_concurrent_placements_sell_exactly_the_stock,
             concurrent_placements_redeem_a_coupon_exactly_up_to_its_limit,
             a_once_per_customer_coupon_is_used_once_even_by_simultaneous_placements,

@@ -258,11 +258,13 @@ pub async fn run_hold_sweeper() -> Result<(), lambda_runtime::Error> {
 pub async fn hold_sweep(
     oms: &oms_application::Oms,
 ) -> Result<(serde_json::Value, Vec<(Metric, u64)>), oms_application::ports::StoreFault> {
-    let report = oms.sweep_holds(SWEEP_PER_TENANT).await?;
+    let outcome = oms.sweep_holds(SWEEP_PER_TENANT).await;
+    let metrics = oms_application::usecases::report_sweep(&outcome);
+    let report = outcome?;
     let answer = serde_json::json!({
         "expired": report.expired,
         "skipped": report.skipped,
         "failed": report.failed,
     });
-    Ok((answer, vec![(Metric::OrdersExpired, report.expired as u64)]))
+    Ok((answer, metrics))
 }

@@ -9,6 +9,7 @@ use axum::Router;
 use oms_application::ports::{
     Clock, EventQueue, PaymentGateway, QueueError, SecretResolver, Store, ValueSecrets,
 };
+use oms_application::usecases::report_sweep;
 use oms_application::Oms;
 use oms_auth::Authenticator;
 use oms_graphql::SchemaOptions;
@@ -99,17 +100,8 @@ pub fn spawn_hold_sweep(oms: Oms, every: std::time::Duration) -> tokio::task::Jo
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match oms.sweep_holds(500).await {
-                Ok(report) if report.expired > 0 || report.failed > 0 => {
-                    tracing::info!(
-                        expired = report.expired,
-                        failed = report.failed,
-                        "hold sweep"
-                    );
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "hold sweep: cannot list the tenants"),
-            }
+            // `oms serve` writes no metrics: the report's logs are its output.
+            report_sweep(&oms.sweep_holds(500).await);
         }
     })
 }

@@ -30,6 +30,31 @@ impl SweepReport {
     }
 }
 
+/// Reports the outcome of one [`Oms::sweep_holds`], the same way wherever it runs (`oms serve`
+/// every few seconds, the hold-sweeper function every minute): one info line when the sweep
+/// expired or failed anything (a sweep with nothing to do stays quiet), a warning when the
+/// tenant list could not be read. Returns the sweep's metrics ([`Metric::SWEEPER`], zeros
+/// included; none when the sweep failed), for a runner that writes them.
+pub fn report_sweep(outcome: &Result<SweepReport, StoreFault>) -> Vec<(Metric, u64)> {
+    match outcome {
+        Ok(report) => {
+            if report.expired > 0 || report.failed > 0 {
+                tracing::info!(
+                    expired = report.expired,
+                    skipped = report.skipped,
+                    failed = report.failed,
+                    "hold sweep"
+                );
+            }
+            vec![(Metric::OrdersExpired, report.expired as u64)]
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "hold sweep: cannot list the tenants");
+            Vec::new()
+        }
+    }
+}
+
 impl Oms {
     /// Sweeps every tenant: at most `per_tenant` lapsed holds each.
     ///
@@ -109,5 +134,26 @@ impl Oms {
             Err(CommitError::Fault(fault)) => Err(fault),
             Err(other) => Err(StoreFault::new(format!("expiring the order: {other}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_reports_its_expired_orders_and_a_failed_one_nothing() {
+        let report = SweepReport {
+            expired: 2,
+            skipped: 1,
+            failed: 0,
+        };
+        assert_eq!(report_sweep(&Ok(report)), [(Metric::OrdersExpired, 2)]);
+        assert_eq!(
+            report_sweep(&Ok(SweepReport::default())),
+            [(Metric::OrdersExpired, 0)],
+            "zeros included"
+        );
+        assert_eq!(report_sweep(&Err(StoreFault::new("down"))), []);
     }
 }

@@ -19,7 +19,7 @@ use crate::ports::{Clock, PaymentGateway, SecretResolver, Store, ValueSecrets};
 pub use checkout::AddressInput;
 pub use checkout::{CheckoutInput, CustomerInput, ItemInput};
 pub use draft::{DestinationChoice, DraftChange};
-pub use expiry::SweepReport;
+pub use expiry::{report_sweep, SweepReport};
 pub use fulfilment::Fulfilment;
 pub use queries::{OrderList, MAX_PAGE_SIZE};
 pub use support::OrderOutcome;

@@ -46,13 +46,7 @@ pub(crate) fn internal(
     caller: Option<&Caller>,
     error: &(dyn std::error::Error + 'static),
 ) -> Error {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
+    let chain = oms_application::error::error_chain(error);
     let (tenant, request_id) =
         caller.map_or(("-", "-"), |c| (c.tenant.as_str(), c.request_id.as_str()));
     tracing::error!(tenant, request_id, error = %chain, "graphql request failed");

@@ -4,8 +4,9 @@
 #   2. the template after the SAM transform (done offline) through cfn-lint as plain
 #      CloudFormation, which also checks the generated roles' IAM actions;
 #   3. the table and the outbox stream filter against the code, so they cannot drift silently:
-#      keys, GSIs, projection, billing, TTL attribute and stream view of OmsTable must equal
-#      TABLE in shared/store/src/table.rs (attribute names from shared/store/src/item.rs), and
+#      keys, GSIs, projection (type and NonKeyAttributes), billing, TTL attribute and stream
+#      view of OmsTable must equal TABLE in shared/store/src/table.rs (attribute names from
+#      shared/store/src/item.rs), and
 #      the relay's FilterCriteria must match the `entity` value the code writes on outbox items
 #      (OUTBOX_ENTITY in shared/application/src/outbound.rs).
 # Prints "template ok" and exits 0 when everything passes. No AWS account or network needed.
@@ -98,6 +99,9 @@ code = {
     "keys": (attr(key_pairs[0][0]), attr(key_pairs[0][1])),
     "gsis": {gsi_names[n]: (attr(pk), attr(sk)) for n, pk, sk in gsi_defs},
     "projection": need(r'projection: "(\w+)"', block, "projection").group(1),
+    "non_key_attributes": [attr(a) for a in re.findall(
+        r"attr::(\w+)", need(r"non_key_attributes: &\[([^\]]*)\]", block,
+                            "non_key_attributes").group(1))],
     "billing": need(r'billing_mode: "(\w+)"', block, "billing_mode").group(1),
     "ttl": attr(need(r"ttl_attribute: attr::(\w+)", block, "ttl_attribute").group(1)),
     "stream": need(r'stream_view_type: "(\w+)"', block, "stream_view_type").group(1),
@@ -111,7 +115,8 @@ outbox_entity = need(r'pub const OUTBOX_ENTITY: &str = "([^"]+)";', read(orders_
 expected = {
     "keys": ("pk", "sk"),
     "gsis": {f"gsi{i}": (f"gsi{i}pk", f"gsi{i}sk") for i in range(1, 5)},
-    "projection": "ALL",
+    "projection": "INCLUDE",
+    "non_key_attributes": ["expires_at"],
     "billing": "PAY_PER_REQUEST",
     "ttl": "expires_at",
     "stream": "NEW_AND_OLD_IMAGES",
@@ -159,6 +164,10 @@ for g in props.get("GlobalSecondaryIndexes", []):
     projection = (g.get("Projection") or {}).get("ProjectionType")
     if projection != code["projection"]:
         fail(f"OmsTable index {g.get('IndexName')}: projection {projection!r} != {code['projection']!r}")
+    non_key = (g.get("Projection") or {}).get("NonKeyAttributes") or []
+    if sorted(non_key) != sorted(code["non_key_attributes"]):
+        fail(f"OmsTable index {g.get('IndexName')}: NonKeyAttributes {non_key!r} != "
+             f"{code['non_key_attributes']!r}")
 if tpl_gsis != code["gsis"]:
     fail(f"OmsTable GSIs {tpl_gsis} != {code['gsis']} (table.rs)")
 key_attrs = {code["keys"][0], code["keys"][1]} | {a for pair in code["gsis"].values() for a in pair}

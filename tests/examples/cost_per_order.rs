@@ -178,24 +178,10 @@ fn write_units(bytes: u64) -> u64 {
     bytes.div_ceil(1024).max(1)
 }
 
-/// What a GSI holds of `item`: `None` when the item lacks the GSI's keys (sparse index).
+/// What a GSI holds of `item`: `None` when the item lacks the GSI's keys (sparse index); the
+/// projection of [`TABLE`], as both stores apply it.
 fn projected(item: &Item, index: Index) -> Option<Item> {
-    let (pk, sk) = index.key_attrs();
-    if !item.contains_key(pk) || !item.contains_key(sk) {
-        return None;
-    }
-    match TABLE.projection {
-        "ALL" => Some(item.clone()),
-        "KEYS_ONLY" => Some(
-            item.iter()
-                .filter(|(name, _)| {
-                    [TABLE.keys.partition_key, TABLE.keys.sort_key, pk, sk].contains(&name.as_str())
-                })
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect(),
-        ),
-        other => panic!("the meter knows GSI projections ALL and KEYS_ONLY, not {other}: teach it"),
-    }
+    TABLE.project(index, item)
 }
 
 /// Index write units of one item changing from `before` to `after` (either may be absent).

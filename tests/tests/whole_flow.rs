@@ -249,7 +249,10 @@ async fn whole_flow(backend: Backend) {
     // 8. The vendor's incoming confirmed orders: exactly this one.
     let (incoming, trips) =
         counted(&app, app.list_orders(&vendor, "VENDOR", Some("CONFIRMED"))).await;
-    assert_eq!(trips, 2, "listOrders: authorization read and one query");
+    assert_eq!(
+        trips, 3,
+        "listOrders: authorization read, one query of the index's keys, one batch of bodies"
+    );
     assert_eq!(incoming.len(), 1, "vendor's confirmed orders: {incoming:?}");
     assert_eq!(incoming[0]["id"], json!(id));
     assert_eq!(amount(&incoming[0]["total"]), "41.42");

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use oms_application::ports::StoreFault;
 use oms_domain::ids::TenantId;
-use oms_domain::order::Order;
+use oms_domain::order::{Order, OrderStatus};
 use oms_store::{Item, Key, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -60,25 +60,29 @@ pub fn unix(at: DateTime<Utc>) -> Value {
     Value::N(at.timestamp())
 }
 
-/// The order item: body + version + status + the four list-index keys.
+/// The order item: body + version + status + the list-index keys: the customer's lists (GSI1,
+/// GSI3) always, the vendor's (GSI2, GSI4) from placement on. A DRAFT (a cart) is not on the
+/// vendor's lists: every cart edit would otherwise rewrite the vendor's index partitions too.
 pub fn order_item(order: &Order) -> Result<Item, StoreFault> {
     let t: &TenantId = &order.tenant;
     let mut item = base(&keys::order(t, &order.id), "Order");
     let sort = keys::order_list_sort(order.created_at, &order.id);
     let customer = &order.customer.customer_id;
     let vendor = &order.vendor.vendor_id;
-    let pairs = [
+    let mut pairs = vec![
         ("gsi1pk", keys::customer_orders(t, customer)),
-        ("gsi2pk", keys::vendor_orders(t, vendor)),
         (
             "gsi3pk",
             keys::customer_orders_by_status(t, customer, order.status),
         ),
-        (
+    ];
+    if order.status != OrderStatus::Draft {
+        pairs.push(("gsi2pk", keys::vendor_orders(t, vendor)));
+        pairs.push((
             "gsi4pk",
             keys::vendor_orders_by_status(t, vendor, order.status),
-        ),
-    ];
+        ));
+    }
     for (pk_attr, pk) in pairs {
         item.insert(pk_attr.into(), Value::S(pk));
         item.insert(pk_attr.replace("pk", "sk"), Value::S(sort.clone()));
@@ -107,7 +111,7 @@ mod tests {
     use oms_domain::catalog::{Package, ShippingMethod};
     use oms_domain::ids::{CustomerId, OrderId, ProductId, Sku, VendorId};
     use oms_domain::money::{Currency, Money};
-    use oms_domain::order::{CustomerDetails, LineItem, OrderStatus, VendorDetails};
+    use oms_domain::order::{CustomerDetails, LineItem, VendorDetails};
     use oms_domain::pricing::PriceBreakdown;
     use rust_decimal::Decimal;
 
@@ -270,6 +274,33 @@ mod tests {
         ] {
             assert_eq!(before.get(same), after.get(same), "{same}");
         }
+    }
+
+    #[test]
+    fn a_draft_is_on_the_customers_lists_only_and_joins_the_vendors_when_placed() {
+        let mut order = fixed_order();
+        order.status = OrderStatus::Draft;
+        let draft = order_item(&order).unwrap();
+        let names: Vec<&str> = draft.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "body", "entity", "gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk", "pk", "sk", "status",
+                "version"
+            ]
+        );
+        assert_eq!(
+            string(&draft, "gsi3pk"),
+            Some("T#acme#CUST#c-1#STATUS#DRAFT")
+        );
+        order.status = OrderStatus::Pending;
+        let placed = order_item(&order).unwrap();
+        assert_eq!(string(&placed, "gsi2pk"), Some("T#acme#VENDOR#v-1"));
+        assert_eq!(
+            string(&placed, "gsi4pk"),
+            Some("T#acme#VENDOR#v-1#STATUS#PENDING")
+        );
+        assert_eq!(placed.get("gsi2sk"), draft.get("gsi1sk"));
     }
 
     #[test]

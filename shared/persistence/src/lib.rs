@@ -10,4 +10,4 @@ pub mod keys;
 mod repo;
 pub mod stock;
 
-pub use repo::{Repository, MAX_QUERIES_PER_PAGE};
+pub use repo::{Repository, MAX_PAGE_BYTES, MAX_QUERIES_PER_PAGE};

@@ -58,6 +58,12 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::from(def.projection))
+                        .set_non_key_attributes((!def.non_key_attributes.is_empty()).then(|| {
+                            def.non_key_attributes
+                                .iter()
+                                .map(|a| (*a).to_owned())
+                                .collect()
+                        }))
                         .build(),
                 )
                 .build()

@@ -150,7 +150,8 @@ impl Key {
     }
 }
 
-/// Which key-ordered view a query reads. GSIs project ALL attributes and are sparse: an item is
+/// Which key-ordered view a query reads. A GSI returns only what it projects (the table's keys,
+/// its own keys and `expires_at`: [`crate::TableDefinition::project`]) and is sparse: an item is
 /// in a GSI only when it has both of that GSI's key attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Index {
@@ -367,7 +368,8 @@ pub trait ItemStore: Send + Sync + 'static {
     /// `Unavailable` when keys stay unprocessed after the retries.
     async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError>;
 
-    /// One page of a key-ordered query.
+    /// One page of a key-ordered query. On a GSI the items are the index's projection of the
+    /// stored items ([`crate::TableDefinition::project`]); read the rest with `get`/`batch_get`.
     ///
     /// # Errors
     /// `Invalid` for `limit == 0` or a `start_after` without the index's key attributes.

@@ -26,6 +26,7 @@ use crate::item::{
     Value, WriteOp,
 };
 use crate::limits::{self, BATCH_GET_CHUNK, BATCH_WRITE_CHUNK};
+use crate::table::TABLE;
 use oms_clock::Clock;
 
 mod local_log;
@@ -372,10 +373,12 @@ fn delete(conn: &Connection, key: &Key) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Reads `limit` rows in index order, ends the page before the row that would take it past 1 MB
-/// ([`limits::MAX_QUERY_PAGE_BYTES`]), then drops the expired ones (as DynamoDB applies `Limit`
-/// and the 1 MB cut before the filter), so `last_key` is set whenever `limit` rows were read or
-/// the page was cut.
+/// Reads `limit` rows in index order, keeps what the index projects of each
+/// ([`TableDefinition::project`](crate::TableDefinition::project): a GSI returns its keys and
+/// `expires_at`, never the body), ends the page before the row that would take it past 1 MB of
+/// projected items ([`limits::MAX_QUERY_PAGE_BYTES`]), then drops the expired ones (as DynamoDB
+/// applies `Limit` and the 1 MB cut before the filter), so `last_key` is set whenever `limit`
+/// rows were read or the page was cut.
 fn query(conn: &Connection, req: &QueryRequest, now: i64) -> Result<Page, StoreError> {
     let (pk_col, sk_col) = req.index.key_attrs();
     let gsi = req.index != Index::Primary;
@@ -443,9 +446,11 @@ fn query(conn: &Connection, req: &QueryRequest, now: i64) -> Result<Page, StoreE
         .map_err(sql)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql)?;
+    // What the index holds of each item (its projection), as DynamoDB returns and sizes it.
     let mut read = bodies
         .iter()
         .map(|b| decode(b))
+        .filter_map(|item| item.map(|i| TABLE.project(req.index, &i)).transpose())
         .collect::<Result<Vec<_>, _>>()?;
     let fits = limits::query_page_len(read.iter().map(limits::item_size));
     let cut = fits < read.len();

@@ -1,10 +1,12 @@
 //! The one DynamoDB table definition, as data: `create_table` (feature `dynamodb`) builds it
 //! through the SDK, and the SAM template declares the same [`TABLE`] (a check in
-//! `infra/check-template.sh` compares them).
+//! `infra/check-template.sh` compares them). The embedded store applies the same index
+//! projection ([`TableDefinition::project`]) so that no code can rely on an attribute an index
+//! query does not return on DynamoDB.
 
 use std::time::Duration;
 
-use crate::item::{attr, Index};
+use crate::item::{attr, Index, Item};
 
 /// Name of GSI1.
 pub const GSI1: &str = "gsi1";
@@ -22,7 +24,7 @@ pub struct KeySchema {
     pub sort_key: &'static str,
 }
 
-/// A global secondary index (projection ALL).
+/// A global secondary index (projection: [`TableDefinition::projection`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GsiDefinition {
     pub name: &'static str,
@@ -34,15 +36,23 @@ pub struct GsiDefinition {
 pub struct TableDefinition {
     pub keys: KeySchema,
     pub gsis: [GsiDefinition; 4],
-    /// Projection of every GSI.
+    /// Projection type of every GSI (`INCLUDE`: the keys and [`Self::non_key_attributes`]).
     pub projection: &'static str,
+    /// The non-key attributes every GSI projects besides the table's and its own keys.
+    pub non_key_attributes: &'static [&'static str],
     pub billing_mode: &'static str,
     pub ttl_attribute: &'static str,
     pub stream_view_type: &'static str,
 }
 
-/// The table: string `pk`/`sk`, GSI1..GSI4 (projection ALL), on-demand, TTL on `expires_at`, stream of
-/// new and old images.
+/// The table: string `pk`/`sk`, GSI1..GSI4, on-demand, TTL on `expires_at`, stream of new and old
+/// images.
+///
+/// The GSIs project the keys and the TTL attribute only (docs/data-model.md "Table"): an index
+/// entry is rewritten only when one of its projected attributes changes, so an order write that
+/// keeps its list keys writes no index, and a list reads the page of keys from the index and the
+/// bodies from the table. `expires_at` is projected so that an index query hides expired items
+/// like every other read (the store's TTL rule).
 pub const TABLE: TableDefinition = TableDefinition {
     keys: KeySchema {
         partition_key: attr::PK,
@@ -78,7 +88,8 @@ pub const TABLE: TableDefinition = TableDefinition {
             },
         },
     ],
-    projection: "ALL",
+    projection: "INCLUDE",
+    non_key_attributes: &[attr::EXPIRES_AT],
     billing_mode: "PAY_PER_REQUEST",
     ttl_attribute: attr::EXPIRES_AT,
     stream_view_type: "NEW_AND_OLD_IMAGES",
@@ -107,6 +118,34 @@ impl TableDefinition {
         }
         names
     }
+
+    /// What `index` holds of `item`, as a query of it returns the item: `None` when the item
+    /// lacks one of the index's key attributes (GSIs are sparse); on a GSI only the table's keys,
+    /// the index's keys and [`Self::non_key_attributes`] (DynamoDB projects no other index's
+    /// keys); the whole item on the base table.
+    pub fn project(&self, index: Index, item: &Item) -> Option<Item> {
+        if index == Index::Primary {
+            return Some(item.clone());
+        }
+        let (pk, sk) = index.key_attrs();
+        if !item.contains_key(pk) || !item.contains_key(sk) {
+            return None;
+        }
+        let kept = |name: &str| {
+            [self.keys.partition_key, self.keys.sort_key, pk, sk].contains(&name)
+                || match self.projection {
+                    "ALL" => true,
+                    "INCLUDE" => self.non_key_attributes.contains(&name),
+                    _ => false, // KEYS_ONLY
+                }
+        };
+        Some(
+            item.iter()
+                .filter(|(name, _)| kept(name))
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -129,5 +168,59 @@ mod tests {
             assert_eq!((pk, sk), (gsi.keys.partition_key, gsi.keys.sort_key));
         }
         assert_eq!(index_name(Index::Primary), None);
+    }
+
+    #[test]
+    fn the_indexes_project_the_keys_and_the_ttl_attribute_only() {
+        // Golden values, written out: the template and docs/data-model.md say the same.
+        assert_eq!(TABLE.projection, "INCLUDE");
+        assert_eq!(TABLE.non_key_attributes, ["expires_at"]);
+        let item: Item = [
+            "pk",
+            "sk",
+            "gsi1pk",
+            "gsi1sk",
+            "gsi2pk",
+            "gsi2sk",
+            "body",
+            "status",
+            "expires_at",
+        ]
+        .into_iter()
+        .map(|n| {
+            let value = match n {
+                "expires_at" => crate::Value::N(1),
+                _ => crate::Value::from(n),
+            };
+            (n.to_owned(), value)
+        })
+        .collect();
+        let names = |index| {
+            TABLE
+                .project(index, &item)
+                .map(|i| i.into_keys().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            names(Index::Gsi1),
+            Some(vec![
+                "expires_at".into(),
+                "gsi1pk".into(),
+                "gsi1sk".into(),
+                "pk".into(),
+                "sk".into()
+            ])
+        );
+        assert_eq!(
+            names(Index::Gsi2),
+            Some(vec![
+                "expires_at".into(),
+                "gsi2pk".into(),
+                "gsi2sk".into(),
+                "pk".into(),
+                "sk".into()
+            ])
+        );
+        assert_eq!(names(Index::Gsi3), None, "sparse: no gsi3 keys");
+        assert_eq!(names(Index::Primary).map(|n| n.len()), Some(item.len()));
     }
 }

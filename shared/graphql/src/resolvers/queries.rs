@@ -35,7 +35,8 @@ pub struct ListOrdersQuery;
 
 #[Object]
 impl ListOrdersQuery {
-    /// The caller's orders, newest first: a customer's own, or a vendor's incoming (as: VENDOR).
+    /// The caller's orders, newest first: a customer's own, carts included, or a vendor's placed
+    /// orders (as: VENDOR; an order shows there from placement on, never as a DRAFT).
     async fn list_orders(
         &self,
         ctx: &Context<'_>,

@@ -8,7 +8,7 @@ mod stock;
 mod sync;
 mod tenants;
 
-pub use orders::MAX_QUERIES_PER_PAGE;
+pub use orders::{MAX_PAGE_BYTES, MAX_QUERIES_PER_PAGE};
 
 use std::sync::Arc;
 

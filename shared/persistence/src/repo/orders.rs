@@ -1,5 +1,7 @@
 //! Orders: load, list, and the one-transaction commit.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use oms_application::ports::{
     CommitError, Contention, CouponUseChange, ListError, OrderCommit, OrderLoad, OrderLoadRequest,
@@ -8,11 +10,13 @@ use oms_application::ports::{
 use oms_application::records::{IdempotencyRecord, PaymentRecord, TenantConfig};
 use oms_domain::catalog::UserAuthorization;
 use oms_domain::ids::{OrderId, TenantId};
-use oms_domain::order::Order;
+use oms_domain::order::{Order, OrderStatus};
+use oms_store::limits::BATCH_GET_CHUNK;
 use oms_store::{
     Cond, Index, Item, Key, QueryRequest, SkCondition, StoreError, Update, Value, WriteOp,
 };
 
+use super::refresh::refresh_op;
 use super::stock::{merge_stock, StockOp};
 use super::{fault, Repository};
 use crate::codec::{
@@ -22,12 +26,17 @@ use crate::cursor::{self, ListIndex};
 use crate::keys;
 use oms_application::outbound::OUTBOX_ENTITY;
 
-/// Most `Query` calls one `listOrders` page makes. The first reads up to `first + 1` orders; a
-/// DynamoDB page also ends at 1 MB, so with big orders the list reads on from the page's last key
-/// (one more call per MB). Past this many calls the page ends short of `first` with
-/// `hasNextPage: true` and its `endCursor` where it stopped, which also bounds one response to
-/// about 4 MB of orders (a Lambda response holds 6 MB).
+/// Most `Query` calls one `listOrders` page makes. The first reads up to `first + 1` index
+/// entries; a DynamoDB page also ends at 1 MB (of index entries: about 3,000 keys on AWS; moto
+/// sizes a GSI page by the whole items, so there big orders end it much sooner), and the list
+/// reads on from the page's last key. Past this many calls the page ends short of `first` with
+/// `hasNextPage: true` and its `endCursor` where it stopped.
 pub const MAX_QUERIES_PER_PAGE: usize = 4;
+
+/// Most bytes of orders (item sizes, as DynamoDB counts them) one `listOrders` page returns:
+/// the page ends before the order that would pass it, with `hasNextPage: true`, which bounds one
+/// response to about 4 MB of orders (a Lambda response holds 6 MB).
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Retries of a commit after mending its stock ops (rare paths: a product stored before holds
 /// were counted apart, a SKU renamed after the hold, a later shipment recorded first).
@@ -182,13 +191,23 @@ impl OrderRepository for Repository {
             ),
             None => None,
         };
+        // Drafts are never on a vendor's lists (docs/data-model.md): nothing to read.
+        if matches!(query.owner, OrderOwner::Vendor(_)) && query.status == Some(OrderStatus::Draft)
+        {
+            return Ok(OrderPage {
+                orders: Vec::new(),
+                has_next_page: false,
+                end_cursor: None,
+            });
+        }
         // One more than asked tells whether a next page exists without another query.
         // (Saturating: the port takes any `u32`; `u32::MAX + 1` must not panic or wrap to 0.)
         let first = usize::try_from(query.first.max(1)).unwrap_or(usize::MAX);
         let wanted = first.saturating_add(1);
-        // A Query page also ends at 1 MB: read on from its last key until `first + 1` orders
-        // are in, the partition ends, or MAX_QUERIES_PER_PAGE calls were made.
-        let mut items: Vec<Item> = Vec::new();
+        // The index entries (keys only). A Query page also ends at 1 MB: read on from its last
+        // key until `first + 1` entries are in, the partition ends, or MAX_QUERIES_PER_PAGE
+        // calls were made.
+        let mut entries: Vec<Item> = Vec::new();
         let mut start = start_after;
         let mut calls = 0;
         let unread = loop {
@@ -198,7 +217,7 @@ impl OrderRepository for Repository {
                 pk: partition.clone(),
                 sk: SkCondition::Any,
                 forward: false,
-                limit: u32::try_from(wanted.saturating_sub(items.len()))
+                limit: u32::try_from(wanted.saturating_sub(entries.len()))
                     .unwrap_or(u32::MAX)
                     .max(1),
                 start_after: start.take(),
@@ -209,10 +228,10 @@ impl OrderRepository for Repository {
                 .query(request)
                 .await
                 .map_err(|e| ListError::Fault(fault(e)))?;
-            items.extend(page.items);
+            entries.extend(page.items);
             match page.last_key {
                 None => break None,
-                Some(last) if items.len() >= wanted || calls >= MAX_QUERIES_PER_PAGE => {
+                Some(last) if entries.len() >= wanted || calls >= MAX_QUERIES_PER_PAGE => {
                     break Some(last)
                 }
                 Some(last) => start = Some(last),
@@ -221,23 +240,27 @@ impl OrderRepository for Repository {
         // More orders follow when one more than asked was read, or when the store still had
         // more to read after the last call (a page cut short by the query budget). The next page
         // starts after the last order considered here, or where the store stopped.
-        let considered = &items[..items.len().min(first)];
-        let resume = if items.len() > first {
-            considered.last()
-        } else {
-            unread.as_ref()
-        };
+        let considered = &entries[..entries.len().min(first)];
         let position = |at: &Item| {
             cursor::encode(&self.cursor_key, &scope, list, at)
                 .ok_or_else(|| StoreFault::new("a listed order lacks its index keys"))
         };
-        let mut orders = Vec::new();
-        for item in considered {
-            let Some(order) = codec::order_from_item(tenant, item)? else {
-                continue;
-            };
-            orders.push((position(item)?, order));
-        }
+        // The index holds keys only: the bodies come from the table, in list order.
+        let (orders, cut_after) = self.list_bodies(tenant, query, considered).await?;
+        let resume = match cut_after {
+            Some(i) => considered.get(i),
+            None if entries.len() > first => considered.last(),
+            None => unread.as_ref(),
+        };
+        let orders = orders
+            .into_iter()
+            .map(|(i, order)| {
+                let at = considered
+                    .get(i)
+                    .ok_or_else(|| StoreFault::new("a listed order outside its page"))?;
+                Ok((position(at)?, order))
+            })
+            .collect::<Result<Vec<_>, StoreFault>>()?;
         let end_cursor = match resume {
             Some(at) => Some(position(at)?),
             None => orders.last().map(|(c, _)| c.clone()),
@@ -248,6 +271,74 @@ impl OrderRepository for Repository {
             end_cursor,
         })
     }
+}
+
+impl Repository {
+    /// The orders of `entries` (index entries, in list order) that still belong to the list,
+    /// with each one's position in `entries`, read from the table in BatchGetItems of 100 keys
+    /// (eventually consistent, like the index). An entry whose order is gone, expired, of another
+    /// tenant or owner, or no longer in the list (another status since the index was read, or a
+    /// DRAFT on a vendor's list) is left out. The page ends before the order that would take it
+    /// past [`MAX_PAGE_BYTES`] (at least one order is shown); then the second value is the
+    /// position of the last entry the page covers, where the next page starts after.
+    async fn list_bodies(
+        &self,
+        tenant: &TenantId,
+        query: &OrderQuery,
+        entries: &[Item],
+    ) -> Result<(Vec<(usize, Order)>, Option<usize>), ListError> {
+        let keys = entries
+            .iter()
+            .map(Key::of)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ListError::Fault(fault(e)))?;
+        let mut orders = Vec::new();
+        let mut bytes = 0usize;
+        for (chunk_index, chunk) in keys.chunks(BATCH_GET_CHUNK).enumerate() {
+            let mut found: HashMap<Key, Item> = HashMap::with_capacity(chunk.len());
+            for item in self
+                .store
+                .batch_get(chunk, false)
+                .await
+                .map_err(|e| ListError::Fault(fault(e)))?
+            {
+                found.insert(
+                    Key::of(&item).map_err(|e| ListError::Fault(fault(e)))?,
+                    item,
+                );
+            }
+            for (offset, key) in chunk.iter().enumerate() {
+                let at = chunk_index * BATCH_GET_CHUNK + offset;
+                let Some(item) = found.remove(key) else {
+                    continue;
+                };
+                let Some(order) = codec::order_from_item(tenant, &item)? else {
+                    continue;
+                };
+                if !in_list(&order, query) {
+                    continue;
+                }
+                let size = oms_store::limits::item_size(&item);
+                if !orders.is_empty() && bytes.saturating_add(size) > MAX_PAGE_BYTES {
+                    return Ok((orders, Some(at.saturating_sub(1))));
+                }
+                bytes = bytes.saturating_add(size);
+                orders.push((at, order));
+            }
+        }
+        Ok((orders, None))
+    }
+}
+
+/// Whether `order` (read from the table) is still one of the list's: its owner's, with the
+/// filtered status, and never a DRAFT on a vendor's list (drafts written before that rule may
+/// still have vendor index keys until they are next written or expire).
+fn in_list(order: &Order, query: &OrderQuery) -> bool {
+    let owner = match &query.owner {
+        OrderOwner::Customer(c) => &order.customer.customer_id == c,
+        OrderOwner::Vendor(v) => &order.vendor.vendor_id == v && order.status != OrderStatus::Draft,
+    };
+    owner && query.status.is_none_or(|s| order.status == s)
 }
 
 impl Repository {

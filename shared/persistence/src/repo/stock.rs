@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use oms_application::ports::{CommitError, StockChange, StockMove, StoreFault};
 use oms_domain::ids::{ProductId, Sku, TenantId, VendorId};
 use oms_domain::order::OrderStatus;
-use oms_store::{Cond, Index, Item, QueryRequest, SkCondition, StoreError, Value};
+use oms_store::{Cond, Index, Item, Key, QueryRequest, SkCondition, StoreError, Value};
 
 use super::{fault, Repository};
 use crate::codec::{self, from_body, number, string, IS_ACTIVE, STOCK};
@@ -87,8 +87,9 @@ impl Repository {
         })
     }
 
-    /// Units of `sku` reserved by the vendor's PENDING and CONFIRMED orders (GSI4, every page).
-    /// An order seen under both statuses (it was confirmed between the two queries) counts once.
+    /// Units of `sku` reserved by the vendor's PENDING and CONFIRMED orders (GSI4, every page,
+    /// keys only; the orders themselves read from the table). An order seen under both statuses
+    /// (it was confirmed between the two queries) counts once.
     async fn open_holds(
         &self,
         tenant: &TenantId,
@@ -109,7 +110,18 @@ impl Repository {
                     consistent: false,
                 };
                 let page = self.store.query(request).await.map_err(fault)?;
-                for item in &page.items {
+                let order_keys = page
+                    .items
+                    .iter()
+                    .map(Key::of)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(fault)?;
+                let orders = self
+                    .store
+                    .batch_get(&order_keys, true)
+                    .await
+                    .map_err(fault)?;
+                for item in &orders {
                     let Some(order) = codec::order_from_item(tenant, item)? else {
                         continue;
                     };

@@ -30,6 +30,7 @@ macro_rules! conformance_tests {
             query_primary_with_sort_key_conditions,
             query_gsis_with_begins_with_between_and_direction,
             every_gsi_is_sparse_and_key_ordered,
+            gsi_queries_return_only_the_projected_attributes,
             paging_with_start_after_has_no_duplicates_or_gaps,
             query_pages_end_at_1_mb_and_page_on_without_gaps,
             expired_items_are_invisible_and_replaceable_with_put_if_absent,
@@ -818,12 +819,70 @@ pub async fn query_gsis_with_begins_with_between_and_direction<S: ItemStore>(
         .await
         .is_empty());
 
-    // Items come back whole (projection ALL).
+    // A GSI returns its projection: the table's and its own keys, not another index's.
     let page = store
         .query(QueryRequest::new(Index::Gsi2, "STATUS#OPEN"))
         .await
         .unwrap();
-    assert_eq!(page.items[0].get("gsi1pk"), Some(&Value::from("CUST#C")));
+    assert_eq!(page.items[0].get("gsi1pk"), None);
+    assert_eq!(
+        page.items[0].get("gsi2pk"),
+        Some(&Value::from("STATUS#OPEN"))
+    );
+}
+
+/// Every GSI query returns exactly what the index projects ([`oms_store::TABLE`]: the table's
+/// keys, the index's keys and `expires_at`), on every backend, so no code can depend on a body
+/// that only one backend's index would hand back. The base table returns whole items; `get` and
+/// `batch_get` of the listed keys give the rest.
+pub async fn gsi_queries_return_only_the_projected_attributes<S: ItemStore>(
+    store: S,
+    clock: &ManualClock,
+) {
+    let later = clock.now_unix() + 3600;
+    let mut attrs = vec![
+        ("body", Value::S("{\"lines\":[1,2,3]}".repeat(50))),
+        ("status", Value::from("PENDING")),
+        ("version", Value::N(7)),
+        ("entity", Value::from("Order")),
+        ("expires_at", Value::N(later)),
+    ];
+    for (n, index) in Index::GSIS.into_iter().enumerate() {
+        let (pk, sk) = index.key_attrs();
+        attrs.push((pk, Value::S(format!("G{n}"))));
+        attrs.push((sk, Value::S(format!("S{n}"))));
+    }
+    let whole = item("PROJ", "1", &attrs);
+    store.put(whole.clone(), None).await.unwrap();
+
+    for (n, index) in Index::GSIS.into_iter().enumerate() {
+        let page = store
+            .query(QueryRequest::new(index, format!("G{n}")))
+            .await
+            .unwrap();
+        let (pk, sk) = index.key_attrs();
+        let expected: Item = ["pk", "sk", pk, sk, "expires_at"]
+            .into_iter()
+            .map(|name| (name.to_owned(), whole[name].clone()))
+            .collect();
+        assert_eq!(page.items, vec![expected.clone()], "{index:?}");
+        assert_eq!(
+            oms_store::TABLE.project(index, &whole),
+            Some(expected),
+            "{index:?}: TABLE.project says what the backend returns"
+        );
+    }
+    let page = store
+        .query(QueryRequest::new(Index::Primary, "PROJ"))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items,
+        vec![whole.clone()],
+        "the base table returns whole items"
+    );
+    let bodies = store.batch_get(&[key("PROJ", "1")], false).await.unwrap();
+    assert_eq!(bodies, vec![whole]);
 }
 
 pub async fn every_gsi_is_sparse_and_key_ordered<S: ItemStore>(store: S, _clock: &ManualClock) {
@@ -968,7 +1027,7 @@ pub async fn paging_with_start_after_has_no_duplicates_or_gaps<S: ItemStore>(
 /// ends early with a `last_key`, and paging on from it reads everything exactly once. Items of
 /// ~150 KB: 6 fit in a page under both DynamoDB's 1 MB (1,048,576 bytes, our SQLite backend) and
 /// moto's 1,000,000, 7 do not. An expired item still counts toward the cut (it is dropped after
-/// it, as DynamoDB filters after reading).
+/// it, as DynamoDB filters after reading). On a GSI the cut counts the projected entries.
 pub async fn query_pages_end_at_1_mb_and_page_on_without_gaps<S: ItemStore>(
     store: S,
     clock: &ManualClock,
@@ -996,7 +1055,10 @@ pub async fn query_pages_end_at_1_mb_and_page_on_without_gaps<S: ItemStore>(
     }
     store.batch_write(writes).await.unwrap();
 
-    for (index, pk) in [(Index::Primary, "BIG"), (Index::Gsi2, "BG")] {
+    // On the base table (a GSI holds no blob: its pages are checked below; moto would still
+    // size them by the whole item, AWS and the embedded store by the projection).
+    {
+        let (index, pk) = (Index::Primary, "BIG");
         for forward in [true, false] {
             let mut req = QueryRequest::new(index, pk);
             req.forward = forward;
@@ -1031,6 +1093,51 @@ pub async fn query_pages_end_at_1_mb_and_page_on_without_gaps<S: ItemStore>(
     let page = store.query(req).await.unwrap();
     assert_eq!(sks(&page.items), live[..4].to_vec());
     assert!(page.last_key.is_some());
+
+    // A GSI page ends at 1 MB of what the index holds. Keys-only entries of about 4 KB (long
+    // base and index keys): 253 of them fit moto's 1,000,000 bytes, 265 DynamoDB's 1 MB.
+    let long = "k".repeat(1900);
+    let mut writes = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..600 {
+        let sk = format!("{}{i:04}", "s".repeat(1000));
+        writes.push(BatchWrite::Put(item(
+            &format!("L#{long}"),
+            &sk,
+            &[
+                ("gsi2pk", Value::from("LG")),
+                ("gsi2sk", Value::S(format!("{}{i:04}", "g".repeat(1000)))),
+                ("expires_at", Value::N(now + 3600)),
+            ],
+        )));
+        want.push(sk);
+    }
+    store.batch_write(writes).await.unwrap();
+    let mut req = QueryRequest::new(Index::Gsi2, "LG");
+    req.limit = 1000;
+    let mut pages = Vec::new();
+    let mut got = Vec::new();
+    loop {
+        let page = store.query(req.clone()).await.unwrap();
+        let bytes: usize = page.items.iter().map(oms_store::limits::item_size).sum();
+        assert!(
+            bytes <= oms_store::limits::MAX_QUERY_PAGE_BYTES,
+            "{bytes} bytes"
+        );
+        pages.push(page.items.len());
+        got.extend(sks(&page.items));
+        match page.last_key {
+            Some(last) => req.start_after = Some(last),
+            None => break,
+        }
+        assert!(pages.len() < 10, "paging does not terminate");
+    }
+    assert_eq!(got, want, "every index entry once, in order");
+    assert!(pages.len() == 3, "{pages:?}");
+    assert!(
+        pages[..2].iter().all(|n| (240..=270).contains(n)),
+        "{pages:?}"
+    );
 }
 
 pub async fn expired_items_are_invisible_and_replaceable_with_put_if_absent<S: ItemStore>(

@@ -109,6 +109,11 @@ pub enum CommitError {
     /// Another request with the same idempotency key committed first.
     #[error("idempotency key taken")]
     IdempotencyKeyTaken,
+    /// A snapshot the command refreshes (checkout's customer details or saved address) changed
+    /// since it was read (a newer upstream snapshot, another refresh, a retirement). Nothing was
+    /// written: read again and decide again.
+    #[error("refreshed snapshot changed since it was read")]
+    SnapshotChanged,
     /// The transaction could not run: the store stayed contended after its own retries.
     /// Nothing was written; the same request may be sent again (`TRY_AGAIN`).
     #[error("store contended: {0}")]
@@ -214,9 +219,11 @@ pub struct OrderCommit {
     pub idempotency: Option<IdempotencyRecord>,
     /// Domain events, written to the outbox in the same transaction.
     pub events: Vec<OrderEvent>,
-    /// Snapshots refreshed by checkout (customer details, a saved address).
-    pub customer: Option<Customer>,
-    pub address: Option<CustomerAddress>,
+    /// Snapshots refreshed by checkout (customer details, a saved address), each written only
+    /// while the stored item is as read ([`SnapshotRefresh`]); otherwise the commit is refused
+    /// with [`CommitError::SnapshotChanged`].
+    pub customer: Option<SnapshotRefresh<Customer>>,
+    pub address: Option<SnapshotRefresh<CustomerAddress>>,
     /// The order's hold (`Order::active_hold`) before the change: the commit moves the hold
     /// index entry from it to the order's hold after the change.
     pub hold_before: Option<DateTime<Utc>>,
@@ -242,6 +249,37 @@ impl OrderCommit {
             draft_ttl: None,
         }
     }
+}
+
+/// Where a snapshot item stood when it was read: what a conditional refresh of it requires
+/// still to hold. `version` is the upstream snapshot's version (absent on items only the OMS
+/// wrote), `rev` counts the OMS's own refreshes since (absent before the first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotStamp {
+    pub version: Option<i64>,
+    pub rev: Option<i64>,
+    /// False for a retired item (deactivated by the upstream system): never refreshed, so never
+    /// revived, by the OMS.
+    pub active: bool,
+}
+
+/// A snapshot the OMS refreshes on its own (checkout's customer details and saved address,
+/// syncUser), written only while the stored item is as it was read: `read` is its stamp, `None`
+/// when it was absent (then it must still be). A concurrent newer snapshot or refresh is never
+/// overwritten, and a retired item is never refreshed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotRefresh<T> {
+    pub snapshot: T,
+    pub read: Option<SnapshotStamp>,
+}
+
+/// What syncUser and `user.logged_in` did to the customer's snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerRefresh {
+    /// Written (created or refreshed) as this.
+    Refreshed(Customer),
+    /// The stored customer is retired (inactive, from the customer system): left as it is.
+    Retired,
 }
 
 /// What an order command reads first (one round trip).
@@ -294,6 +332,10 @@ pub struct CatalogView {
     pub tenant_config: Option<TenantConfig>,
     pub authorization: Option<UserAuthorization>,
     pub address: Option<CustomerAddress>,
+    /// Where the customer's item stood (`None`: absent), for a conditional refresh.
+    pub customer_stamp: Option<SnapshotStamp>,
+    /// Where the requested address-book entry stood (`None`: absent), retired or not.
+    pub address_stamp: Option<SnapshotStamp>,
 }
 
 impl CatalogView {
@@ -455,13 +497,24 @@ pub trait SyncRepository: Send + Sync {
         event_id: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreFault>;
-    /// syncUser / `user.logged_in`: refreshes the customer snapshot (keeping its source version,
-    /// so upstream events stay ordered) and creates the UserAuthorization if none exists.
-    /// Returns the UserAuthorization now stored.
-    async fn refresh_user(
+    /// syncUser / `user.logged_in`: refreshes the customer snapshot of `customer` to
+    /// `refresh(stored)` (keeping its source version, so upstream events stay ordered) with a
+    /// write conditional on the item as read (absent, or the same version and OMS revision, and
+    /// active), reading again when another write came first. A retired (inactive) customer is
+    /// left as it is: [`CustomerRefresh::Retired`], nothing written.
+    ///
+    /// # Errors
+    /// A fault; one marked as contention (TRY_AGAIN) when the item kept changing.
+    async fn refresh_customer(
         &self,
         tenant: &TenantId,
-        customer: Customer,
+        customer: &CustomerId,
+        refresh: &(dyn for<'c> Fn(Option<&'c Customer>) -> Customer + Send + Sync),
+    ) -> Result<CustomerRefresh, StoreFault>;
+    /// Creates the UserAuthorization if none exists; returns the one now stored.
+    async fn ensure_user_authorization(
+        &self,
+        tenant: &TenantId,
         authorization: UserAuthorization,
     ) -> Result<UserAuthorization, StoreFault>;
     /// Records a payment from the provider's signed event (newer versions replace older ones).

@@ -8,10 +8,12 @@
 //! - **Snapshots** → `apply_snapshot(tenant, snapshot, version)` (products:
 //!   `apply_product_snapshot` with the event's `occurred_at`). Not newer than the stored
 //!   version: dropped and counted in [`UpdaterStats::stale`].
-//! - **Identity** (`user.logged_in`) → `refresh_user` in the event's tenant only (the original
-//!   wiped a user's authorisations in every tenant). The customer snapshot gets the event's
-//!   name and e-mail (fields the event leaves out keep their stored value; `is_active` is never
-//!   changed by a login); the UserAuthorization is created from the roles when absent, and when
+//! - **Identity** (`user.logged_in`) → `refresh_customer` and `ensure_user_authorization` in the
+//!   event's tenant only (the original wiped a user's authorisations in every tenant). The
+//!   customer snapshot gets the event's name and e-mail (fields the event leaves out keep their
+//!   stored value), by a write conditional on the snapshot as read; a retired (inactive)
+//!   customer is left as it is, a login never revives it; the UserAuthorization is created from
+//!   the roles when absent, and when
 //!   it exists with other roles, its roles are replaced with the event version (vendor id and
 //!   `is_active` kept): the identity system is authoritative for roles, a token is not.
 //! - **Payments** → `record_payment(tenant, record, version)`. A `payment.refunded` event carries
@@ -249,24 +251,30 @@ async fn apply_identity(
 ) -> Result<Applied, UpdateError> {
     let customer_id = CustomerId::new(identity.sub.as_str())
         .map_err(|e| UpdateError::InvalidMessage(format!("sub: {}", e.message)))?;
-    let stored = deps.store.get_customer(tenant, &customer_id).await?;
-    let (first_name, last_name) = match identity.name.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => split_name(name),
-        _ => (
-            stored.as_ref().and_then(|c| c.first_name.clone()),
-            stored.as_ref().and_then(|c| c.last_name.clone()),
-        ),
+    // Merged into the customer as stored when the conditional write runs (read again if another
+    // write came first); a retired customer is left as it is (never revived by a login).
+    let refresh = |stored: Option<&Customer>| {
+        let (first_name, last_name) = match identity.name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => split_name(name),
+            _ => (
+                stored.and_then(|c| c.first_name.clone()),
+                stored.and_then(|c| c.last_name.clone()),
+            ),
+        };
+        Customer {
+            customer_id: customer_id.clone(),
+            first_name,
+            last_name,
+            email: identity
+                .email
+                .clone()
+                .or_else(|| stored.and_then(|c| c.email.clone())),
+            is_active: true,
+        }
     };
-    let customer = Customer {
-        customer_id,
-        first_name,
-        last_name,
-        email: identity
-            .email
-            .clone()
-            .or_else(|| stored.as_ref().and_then(|c| c.email.clone())),
-        is_active: stored.as_ref().is_none_or(|c| c.is_active),
-    };
+    deps.store
+        .refresh_customer(tenant, &customer_id, &refresh)
+        .await?;
     let mut roles = identity.roles.clone();
     roles.sort();
     roles.dedup();
@@ -278,7 +286,7 @@ async fn apply_identity(
     };
     let current = deps
         .store
-        .refresh_user(tenant, customer, wanted.clone())
+        .ensure_user_authorization(tenant, wanted.clone())
         .await?;
     let mut current_roles = current.roles.clone();
     current_roles.sort();

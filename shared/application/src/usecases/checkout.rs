@@ -14,8 +14,8 @@ use super::support::{
 };
 use super::Oms;
 use crate::caller::Caller;
-use crate::error::{AppError, AppResult};
-use crate::ports::{CatalogRequest, CommitError, OrderCommit};
+use crate::error::{try_again, AppError, AppResult};
+use crate::ports::{CatalogRequest, CommitError, Contention, OrderCommit, SnapshotRefresh};
 use crate::records::{
     sha256_hex, IdempotencyKey, IdempotencyRecord, IDEMPOTENCY_TTL_HOURS, MAX_IDEMPOTENCY_KEY_LEN,
 };
@@ -134,13 +134,34 @@ pub(crate) fn input_hash<T: Serialize>(input: &T) -> String {
     sha256_hex(serde_json::to_string(input).unwrap_or_default().as_bytes())
 }
 
+/// Attempts of a command that refreshes a snapshot (checkout's customer details, a saved
+/// address) when the snapshot keeps changing between its read and the commit; then TRY_AGAIN.
+pub(crate) const SNAPSHOT_ATTEMPTS: usize = 3;
+
 impl Oms {
-    /// Creates a DRAFT order. Reads: one BatchGetItem; writes: one transaction.
+    /// Creates a DRAFT order. Reads: one BatchGetItem; writes: one transaction. When the
+    /// customer's snapshot (or the saved address) changed between the read and the commit (a
+    /// newer upstream snapshot, another refresh), nothing was written and checkout runs again on
+    /// a fresh read (at most [`SNAPSHOT_ATTEMPTS`] times, then TRY_AGAIN).
     pub async fn checkout_items(
         &self,
         caller: &Caller,
         input: CheckoutInput,
     ) -> AppResult<OrderOutcome> {
+        for _ in 0..SNAPSHOT_ATTEMPTS {
+            if let Some(outcome) = self.checkout_once(caller, &input).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(AppError::User(try_again(Contention::Conflict)))
+    }
+
+    /// One checkout; `None` when a refreshed snapshot changed since it was read.
+    async fn checkout_once(
+        &self,
+        caller: &Caller,
+        input: &CheckoutInput,
+    ) -> AppResult<Option<OrderOutcome>> {
         let now = self.clock.now();
         let vendor_id =
             VendorId::new(&input.vendor_id).map_err(|e| AppError::User(e.at(["vendorId"])))?;
@@ -185,7 +206,13 @@ impl Oms {
             validate_email(&email)?;
         }
         let idem = idempotency_key(caller, "checkoutItems", input.idempotency_key.as_deref())?;
-        let hash = input_hash(&input);
+        let hash = input_hash(input);
+        // The address-book entry a saved destination would be: read with the catalog, so that
+        // saving it is conditional on what was read.
+        let saved_address_id = match (&destination, input.save_destination) {
+            (Some(address), true) => Some(address_id_for(address)?),
+            _ => None,
+        };
 
         let user = user_id(caller)?;
         let request = CatalogRequest {
@@ -196,14 +223,14 @@ impl Oms {
             idempotency: idem.clone(),
             tenant_config: true,
             user: Some(user),
-            address_id: None,
+            address_id: saved_address_id.clone(),
         };
         let view = self.load_catalog(caller, request).await?;
         let principal = principal(caller, view.authorization.as_ref());
         require(&principal, Role::Customer)?;
 
         if let Some(record) = &view.idempotency {
-            return self.replay(caller, record, &hash).await;
+            return self.replay(caller, record, &hash).await.map(Some);
         }
         let vendor = view.vendor.clone().ok_or_else(|| {
             AppError::User(
@@ -260,23 +287,37 @@ impl Oms {
 
         let mut commit = OrderCommit::new(order.clone(), None, events);
         commit.draft_ttl = Some(crate::records::draft_ttl(view.tenant_config.as_ref()));
-        if input.customer.is_some() || snapshot.is_none() {
-            commit.customer = Some(Customer {
-                customer_id: caller.sub.clone(),
-                first_name: details.first_name.clone(),
-                last_name: details.last_name.clone(),
-                email: details.email.clone(),
-                is_active: true,
+        // A retired customer (deactivated by the customer system) is never refreshed, so never
+        // revived, by a checkout; the order still carries the details given.
+        let retired = view.customer_stamp.is_some_and(|s| !s.active)
+            || snapshot.is_some_and(|c| !c.is_active);
+        if !retired && (input.customer.is_some() || snapshot.is_none()) {
+            commit.customer = Some(SnapshotRefresh {
+                snapshot: Customer {
+                    customer_id: caller.sub.clone(),
+                    first_name: details.first_name.clone(),
+                    last_name: details.last_name.clone(),
+                    email: details.email.clone(),
+                    is_active: true,
+                },
+                read: view.customer_stamp,
             });
         }
-        if let (true, Some(address)) = (input.save_destination, destination) {
-            commit.address = Some(CustomerAddress {
-                customer_id: caller.sub.clone(),
-                address_id: address_id_for(&address)?,
-                address_type: AddressType::Shipping,
-                address,
-                is_default: false,
-                is_active: true,
+        // A destination already in the address book (same content, same id) is saved already;
+        // one the customer system retired is not revived.
+        if let (Some(address_id), Some(address), None, false) =
+            (saved_address_id, destination, view.address_stamp, retired)
+        {
+            commit.address = Some(SnapshotRefresh {
+                snapshot: CustomerAddress {
+                    customer_id: caller.sub.clone(),
+                    address_id,
+                    address_type: AddressType::Shipping,
+                    address,
+                    is_default: false,
+                    is_active: true,
+                },
+                read: None,
             });
         }
         commit.idempotency = idem.map(|key| IdempotencyRecord {
@@ -287,19 +328,20 @@ impl Oms {
             result: Some(order.clone()),
         });
         match self.store.commit(&caller.tenant, commit).await {
-            Ok(()) => Ok(OrderOutcome {
+            Ok(()) => Ok(Some(OrderOutcome {
                 order,
                 replayed: false,
-            }),
-            Err(CommitError::IdempotencyKeyTaken) => {
-                self.replay_after_race(
+            })),
+            Err(CommitError::SnapshotChanged) => Ok(None),
+            Err(CommitError::IdempotencyKeyTaken) => self
+                .replay_after_race(
                     caller,
                     input.idempotency_key.as_deref(),
                     "checkoutItems",
                     &hash,
                 )
                 .await
-            }
+                .map(Some),
             Err(e) => Err(commit_error(e, &order)),
         }
     }

@@ -12,7 +12,7 @@ use super::support::{active_vendor, commit_error, pricing_context, tax_table, Or
 use super::Oms;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use crate::ports::{CatalogRequest, OrderCommit};
+use crate::ports::{CatalogRequest, CommitError, OrderCommit, SnapshotRefresh};
 use oms_domain::catalog::{AddressType, CustomerAddress};
 
 /// Where changeDestination sends the order: exactly one of an address-book entry or a new address.
@@ -103,7 +103,9 @@ fn parse(change: &DraftChange) -> Result<Parsed, DomainError> {
 }
 
 impl Oms {
-    /// Applies one change to a DRAFT order the caller owns.
+    /// Applies one change to a DRAFT order the caller owns. A destination saved to the address
+    /// book whose entry changed between the read and the commit is read again (at most
+    /// `SNAPSHOT_ATTEMPTS` times, then TRY_AGAIN), like checkout.
     pub async fn change_draft(
         &self,
         caller: &Caller,
@@ -111,8 +113,29 @@ impl Oms {
         expected_version: Option<i64>,
         change: DraftChange,
     ) -> AppResult<OrderOutcome> {
+        for _ in 0..super::checkout::SNAPSHOT_ATTEMPTS {
+            if let Some(outcome) = self
+                .change_draft_once(caller, order_id, expected_version, &change)
+                .await?
+            {
+                return Ok(outcome);
+            }
+        }
+        Err(AppError::User(crate::error::try_again(
+            crate::ports::Contention::Conflict,
+        )))
+    }
+
+    /// One draft change; `None` when the saved address's entry changed since it was read.
+    async fn change_draft_once(
+        &self,
+        caller: &Caller,
+        order_id: &str,
+        expected_version: Option<i64>,
+        change: &DraftChange,
+    ) -> AppResult<Option<OrderOutcome>> {
         let now = self.clock.now();
-        let parsed = parse(&change)?;
+        let parsed = parse(change)?;
         let expected = expected_version
             .map(|v| {
                 u64::try_from(v).map_err(|_| {
@@ -134,6 +157,8 @@ impl Oms {
             Parsed::Add(items) => skus.extend(items.iter().map(|(s, _)| s.clone())),
             Parsed::AddCoupon(code) => codes.push(code.clone()),
             Parsed::DestinationFromBook(id) => address_id = Some(id.clone()),
+            // The entry a saved destination would be, read so that saving is conditional on it.
+            Parsed::NewDestination(address, true) => address_id = Some(address_id_for(address)?),
             _ => {}
         }
         skus.sort();
@@ -154,7 +179,7 @@ impl Oms {
         let ctx = pricing_context(&vendor, &view, &tax, now);
 
         let read_version = order.version;
-        let mut saved_address: Option<CustomerAddress> = None;
+        let mut saved_address: Option<SnapshotRefresh<CustomerAddress>> = None;
         let events: Vec<OrderEvent> = match parsed {
             Parsed::Add(items) => {
                 let mut with_products: Vec<(Product, u32)> = Vec::with_capacity(items.len());
@@ -211,14 +236,21 @@ impl Oms {
                 order.change_destination(entry.destination()?.clone(), &ctx, now)?
             }
             Parsed::NewDestination(address, save) => {
-                if save {
-                    saved_address = Some(CustomerAddress {
-                        customer_id: caller.sub.clone(),
-                        address_id: address_id_for(&address)?,
-                        address_type: AddressType::Shipping,
-                        address: address.clone(),
-                        is_default: false,
-                        is_active: true,
+                // Saved unless already in the address book (same content, same id) or retired
+                // there by the customer system (never revived); the customer retired: not saved.
+                let retired_customer = view.customer_stamp.is_some_and(|s| !s.active)
+                    || view.customer.as_ref().is_some_and(|c| !c.is_active);
+                if save && view.address_stamp.is_none() && !retired_customer {
+                    saved_address = Some(SnapshotRefresh {
+                        snapshot: CustomerAddress {
+                            customer_id: caller.sub.clone(),
+                            address_id: address_id_for(&address)?,
+                            address_type: AddressType::Shipping,
+                            address: address.clone(),
+                            is_default: false,
+                            is_active: true,
+                        },
+                        read: None,
                     });
                 }
                 order.change_destination(address, &ctx, now)?
@@ -233,14 +265,14 @@ impl Oms {
         let mut commit = OrderCommit::new(order.clone(), Some(read_version), events);
         commit.address = saved_address;
         commit.draft_ttl = Some(crate::records::draft_ttl(load.tenant_config.as_ref()));
-        self.store
-            .commit(&caller.tenant, commit)
-            .await
-            .map_err(|e| commit_error(e, &order))?;
-        Ok(OrderOutcome {
-            order,
-            replayed: false,
-        })
+        match self.store.commit(&caller.tenant, commit).await {
+            Ok(()) => Ok(Some(OrderOutcome {
+                order,
+                replayed: false,
+            })),
+            Err(CommitError::SnapshotChanged) => Ok(None),
+            Err(e) => Err(commit_error(e, &order)),
+        }
     }
 
     /// Shipping options the caller's DRAFT order is eligible for now (two reads, no write).

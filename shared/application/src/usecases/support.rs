@@ -222,6 +222,10 @@ pub(crate) fn commit_error(e: CommitError, order: &Order) -> AppError {
                 ),
             },
         ),
+        // A refreshed snapshot kept changing (the commands that refresh one read again first).
+        CommitError::SnapshotChanged => {
+            AppError::User(crate::error::try_again(Contention::Conflict))
+        }
         CommitError::Fault(f) => AppError::from(f),
     }
 }

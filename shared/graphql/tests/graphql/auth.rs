@@ -5,7 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use oms_application::ports::{
-    ApplyOutcome, CatalogRepository, CatalogRequest, CatalogView, CommitError, ListError,
+    ApplyOutcome, CatalogRepository, CatalogRequest, CatalogView, CommitError, CustomerRefresh,
+    ListError,
     NoPaymentGateway, OrderCommit, OrderLoad, OrderLoadRequest, OrderPage, OrderQuery,
     OrderRepository, SnapshotWrite, StoreFault, SyncRepository, TenantRepository,
 };
@@ -110,10 +111,17 @@ impl SyncRepository for BrokenStore {
     ) -> Result<bool, StoreFault> {
         Err(fault())
     }
-    async fn refresh_user(
+    async fn refresh_customer(
         &self,
         _: &TenantId,
-        _: Customer,
+        _: &CustomerId,
+        _: &(dyn for<'c> Fn(Option<&'c Customer>) -> Customer + Send + Sync),
+    ) -> Result<CustomerRefresh, StoreFault> {
+        Err(fault())
+    }
+    async fn ensure_user_authorization(
+        &self,
+        _: &TenantId,
         _: UserAuthorization,
     ) -> Result<UserAuthorization, StoreFault> {
         Err(fault())

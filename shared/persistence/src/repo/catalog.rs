@@ -121,7 +121,10 @@ impl CatalogRepository for Repository {
                     view.coupons.push(coupon);
                 }
                 Slot::CouponUse(code) => customer_uses.push((code.clone(), used(item))),
-                Slot::Customer => view.customer = Some(from_body::<Customer>(item)?),
+                Slot::Customer => {
+                    view.customer = Some(from_body::<Customer>(item)?);
+                    view.customer_stamp = Some(super::refresh::stamp_of(item));
+                }
                 Slot::Idempotency => view.idempotency = Some(from_body::<IdempotencyRecord>(item)?),
                 Slot::TenantConfig => view.tenant_config = Some(from_body::<TenantConfig>(item)?),
                 Slot::Authorization => {
@@ -129,6 +132,9 @@ impl CatalogRepository for Repository {
                 }
                 Slot::Address => {
                     let address: CustomerAddress = from_body(item)?;
+                    let mut stamp = super::refresh::stamp_of(item);
+                    stamp.active &= address.is_active;
+                    view.address_stamp = Some(stamp);
                     view.address = address.is_active.then_some(address);
                 }
             }

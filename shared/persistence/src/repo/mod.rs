@@ -4,6 +4,7 @@ mod catalog;
 mod holds;
 mod orders;
 mod outbox;
+mod refresh;
 mod stock;
 mod sync;
 mod tenants;

@@ -377,7 +377,9 @@ impl Repository {
                     }
                     _ => {}
                 },
-                Some(OpRole::Snapshot) | Some(OpRole::Hold) | None => {}
+                // A refreshed snapshot changed since it was read: the use case reads again.
+                Some(OpRole::Snapshot) => return CommitError::SnapshotChanged,
+                Some(OpRole::Hold) | None => {}
             }
         }
         CommitError::Fault(StoreFault::new(format!(
@@ -620,42 +622,40 @@ fn commit_ops(
         roles.push(OpRole::Outbox);
     }
 
-    // Snapshots refreshed by checkout keep their source version (upstream events stay ordered).
-    if let Some(customer) = &commit.customer {
+    // Snapshots refreshed by checkout keep their source version (upstream events stay ordered)
+    // and are written only while the stored item is as read (docs/data-model.md "Concurrency").
+    if let Some(refresh) = &commit.customer {
+        let customer = &refresh.snapshot;
         let key = keys::customer(tenant, &customer.customer_id);
-        ops.push(snapshot_refresh(
+        ops.push(refresh_op(
             key,
             "Customer",
             to_body(customer)?,
             customer.is_active,
+            refresh.read.as_ref(),
         ));
         roles.push(OpRole::Snapshot);
     }
-    if let Some(address) = &commit.address {
+    if let Some(refresh) = &commit.address {
+        let address = &refresh.snapshot;
         let key = keys::customer_address(tenant, &address.customer_id, &address.address_id);
-        ops.push(snapshot_refresh(
+        ops.push(refresh_op(
             key,
             "CustomerAddress",
             to_body(address)?,
             address.is_active,
+            refresh.read.as_ref(),
         ));
         roles.push(OpRole::Snapshot);
     }
     Ok((ops, roles))
 }
 
-fn snapshot_refresh(key: Key, entity: &str, body: Value, active: bool) -> WriteOp {
-    WriteOp::Update {
-        key,
-        updates: vec![
-            Update::Set(codec::ENTITY.into(), Value::S(entity.into())),
-            Update::Set(BODY.into(), body),
-            Update::Set(IS_ACTIVE.into(), Value::Bool(active)),
-        ],
-        cond: None,
-    }
-}
-
+/// The ops of one coupon use. Only the counters in `change.counters` are written: a coupon
+/// counts uses on its total only when it has a usage limit, on the customer's counter only when
+/// it has a per-customer limit (an unlimited coupon writes no counter). A redemption always
+/// checks the stored coupon item (exists and active), with its counter's update when counted,
+/// else as a condition check.
 fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRole)> {
     let global_key = keys::coupon(tenant, &change.vendor_id, &change.code);
     let coupon_key = global_key.clone();
@@ -673,6 +673,8 @@ fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRo
             ])
         })
     };
+    let counters = change.counters;
+    let mut ops = Vec::new();
     if change.delta > 0 {
         // Checked on the stored coupon item, not on the snapshot read earlier: a coupon
         // deactivated between the read and this commit refuses the placement.
@@ -732,6 +734,7 @@ fn coupon_ops(tenant: &TenantId, change: &CouponUseChange) -> Vec<(WriteOp, OpRo
             ));
         }
     }
+    ops
 }
 
 pub(crate) fn payment_item(tenant: &TenantId, record: &PaymentRecord) -> Result<Item, StoreFault> {
@@ -745,11 +748,3 @@ pub(crate) fn payment_from_item(item: &Item) -> Result<PaymentRecord, StoreFault
     record.claimed_by = codec::string(item, CLAIMED_BY).and_then(|s| OrderId::new(s).ok());
     Ok(record)
 }
-/// The ops of one coupon use. Only the counters in `change.counters` are written: a coupon
-/// counts uses on its total only when it has a usage limit, on the customer's counter only when
-/// it has a per-customer limit (an unlimited coupon writes no counter). A redemption always
-/// checks the stored coupon item (exists and active), with its counter's update when counted,
-/// else as a condition check.
-    let counters = change.counters;
-    let mut ops = Vec::new();
-    ops

@@ -2,10 +2,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use oms_application::ports::{ApplyOutcome, SnapshotWrite, StoreFault, SyncRepository};
+use oms_application::ports::{
+    ApplyOutcome, CustomerRefresh, SnapshotWrite, StoreFault, SyncRepository,
+};
 use oms_application::records::PaymentRecord;
 use oms_domain::catalog::{Customer, Product, UserAuthorization};
-use oms_domain::ids::TenantId;
+use oms_domain::ids::{CustomerId, TenantId};
 use oms_store::{Cond, Item, Key, StoreError, Update, Value, WriteOp};
 
 use super::orders::payment_item;
@@ -156,26 +158,20 @@ impl SyncRepository for Repository {
         }
     }
 
-    async fn refresh_user(
+    async fn refresh_customer(
         &self,
         tenant: &TenantId,
-        customer: Customer,
+        customer: &CustomerId,
+        refresh: &(dyn for<'c> Fn(Option<&'c Customer>) -> Customer + Send + Sync),
+    ) -> Result<CustomerRefresh, StoreFault> {
+        self.refresh_customer_item(tenant, customer, refresh).await
+    }
+
+    async fn ensure_user_authorization(
+        &self,
+        tenant: &TenantId,
         authorization: UserAuthorization,
     ) -> Result<UserAuthorization, StoreFault> {
-        let key = keys::customer(tenant, &customer.customer_id);
-        let updates = vec![
-            Update::Set(codec::ENTITY.into(), Value::S("Customer".into())),
-            Update::Set(BODY.into(), to_body(&customer)?),
-            Update::Set(IS_ACTIVE.into(), Value::Bool(customer.is_active)),
-        ];
-        self.store
-            .write(WriteOp::Update {
-                key,
-                updates,
-                cond: None,
-            })
-            .await
-            .map_err(fault)?;
         let authz_key = keys::user_authorization(tenant, &authorization.user_id);
         let mut item = base(&authz_key, "UserAuthorization");
         item.insert(BODY.into(), to_body(&authorization)?);

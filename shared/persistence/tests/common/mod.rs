@@ -92,12 +92,20 @@ pub struct Interposer {
     /// When set, the next read (`get`, `batch_get`, `query`) fails with this error: "the store
     /// kept throttling the read after its retries".
     fail_next_read: Mutex<Option<(usize, StoreError)>>,
+    /// Writes applied just before the next single `write` (not a transaction): "another writer
+    /// changed the item between this request's read and its conditional write".
+    pending_before_write: Mutex<Vec<WriteOp>>,
 }
 
 impl Interposer {
     /// The next `transact_write` returns `error` without writing anything.
     pub fn fail_next_transaction(&self, error: StoreError) {
         *self.fail_next.lock().unwrap() = Some(error);
+    }
+
+    /// `ops` are applied (each as a single write) just before the next single `write`.
+    pub fn before_next_write(&self, ops: Vec<WriteOp>) {
+        self.pending_before_write.lock().unwrap().extend(ops);
     }
 
     /// The next read (`get`, `batch_get` or `query`) returns `error` without reading.
@@ -180,6 +188,13 @@ impl ItemStore for Interposer {
     }
 
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut *self.pending_before_write.lock().unwrap());
+        for before in pending {
+            self.inner
+                .write(before.clone())
+                .await
+                .unwrap_or_else(|e| panic!("interposed write {before:?} failed: {e:?}"));
+        }
         self.inner.write(op).await
     }
 
@@ -469,6 +484,7 @@ impl World {
             commit_barrier: Mutex::new(None),
             fail_next: Mutex::new(None),
             fail_next_read: Mutex::new(None),
+            pending_before_write: Mutex::new(Vec::new()),
         });
         let repo = Repository::new(Arc::clone(&store) as Arc<dyn ItemStore>);
         let oms = Oms::new(
@@ -535,6 +551,11 @@ impl World {
     /// Slips `ops` in right before the next transaction (see [`Interposer`]).
     pub fn before_next_transaction(&self, ops: Vec<WriteOp>) {
         self.store.before_next_transaction(ops);
+    }
+
+    /// Slips `ops` in right before the next single write (see [`Interposer`]).
+    pub fn before_next_write(&self, ops: Vec<WriteOp>) {
+        self.store.before_next_write(ops);
     }
 
     /// The raw item under `key` (strongly consistent).

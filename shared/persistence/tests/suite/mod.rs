@@ -27,9 +27,11 @@ use crate::common::*;
 
 mod contention;
 mod coupon_counters;
+mod customer_refresh;
 mod stock;
 pub use contention::*;
 pub use coupon_counters::*;
+pub use customer_refresh::*;
 pub use stock::*;
 
 /// Expands to one test per case, each on a fresh, seeded world from `$make(clock).await`
@@ -71,15 +73,22 @@ macro_rules! persistence_suite {
             a_gift_offer_started_after_the_last_cart_change_reserves_the_gift_at_placement,
             a_payment_claimed_by_another_order_is_payment_already_used,
             a_coupon_deactivated_between_read_and_commit_refuses_the_placement,
-            // Contention (suite/contention.rs).
             // Coupon counters follow the limits (suite/coupon_counters.rs).
             an_unlimited_coupon_writes_no_counter_at_placement_or_release,
             a_coupon_counts_only_the_counters_of_its_limits,
             a_release_gives_back_the_counters_placement_counted_after_the_limits_changed,
             an_order_placed_before_counters_were_recorded_releases_both,
+            // Contention (suite/contention.rs).
             a_commit_still_contended_after_retries_is_try_again_and_writes_nothing,
-            // Concurrency.
             a_read_still_throttled_after_retries_is_try_again_and_writes_nothing,
+            // Conditional customer refreshes (suite/customer_refresh.rs).
+            sync_user_never_revives_a_retired_customer,
+            sync_user_keeps_a_newer_snapshot_written_between_its_read_and_write,
+            sync_user_meets_a_retirement_written_meanwhile_and_changes_nothing,
+            checkout_never_revives_a_retired_customer,
+            checkout_reads_again_when_the_customer_changed_before_its_commit,
+            checkout_keeps_an_address_already_in_the_book,
+            // Concurrency.
             fifty_concurrent_placements_sell_exactly_the_stock,
             concurrent_placements_redeem_a_coupon_exactly_up_to_its_limit,
             a_once_per_customer_coupon_is_used_once_even_by_simultaneous_placements,
@@ -1866,9 +1875,10 @@ pub async fn an_older_snapshot_after_a_newer_one_is_stale_and_changes_nothing(w:
     // A coupon snapshot keeps the redemption counter.
     let c = customer(A, C1);
     let draft = w.ready_draft(&c, &[("TSHIRT", 1)]).await;
-    w.change(&c, &draft, DraftChange::AddCoupon("SAVE10".into()))
+    w.change(&c, &draft, DraftChange::AddCoupon("LIMITED3".into()))
         .await;
     ok(w.oms.place_order(&c, draft.id.as_str(), None, None).await);
+    assert_eq!(w.coupon_used(A, "LIMITED3").await, 1);
     w.apply(
         A,
         SnapshotWrite::Coupon(coupon("Limited3", Some(10), None)),
@@ -1951,7 +1961,6 @@ pub async fn a_stale_expected_version_is_a_version_conflict_and_writes_nothing(w
         .repo
         .commit(&t, OrderCommit::new(changed, None, vec![]))
         .await;
-    assert_eq!(w.coupon_used(A, "LIMITED3").await, 1);
     assert!(matches!(r, Err(CommitError::VersionConflict)), "{r:?}");
     assert_eq!(w.item(&keys::order(&t, &draft.id)).await, Some(current));
     assert_eq!(w.stock(A, "MUG").await, 5);
@@ -1976,7 +1985,7 @@ pub async fn place_order_when_stock_dropped_meanwhile_is_out_of_stock_and_writes
 
     // GIVEN another order took the stock between placeOrder's read and its commit.
     let draft = w.ready_draft(&c, &[("TSHIRT", 1), ("MUG", 2)]).await;
-    w.change(&c, &draft, DraftChange::AddCoupon("LIMITED3".into()))
+    w.change(&c, &draft, DraftChange::AddCoupon("SAVE10".into()))
         .await;
     let draft = w.stored_order(A, &draft.id).await;
     w.before_next_transaction(vec![WriteOp::Update {

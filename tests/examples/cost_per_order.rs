@@ -29,8 +29,10 @@
 //! code a Lambda runs between its DynamoDB calls. The AWS duration model and the prices are the
 //! constants below; docs/deploy.md §13 states them.
 //!
-//! Another engineer is reshaping the stock items and the list projections: the meter measures
-//! whatever the code writes, so rerun this after such changes rather than editing figures.
+//! It also prints the sizes of the items written, by kind (order, stock, coupon, hold, outbox,
+//! GSI entries…), which the capacity model of docs/data-model.md is computed from. The meter
+//! measures whatever the code writes: rerun this after changing items or indexes rather than
+//! editing figures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -335,6 +337,18 @@ struct Ledger {
 struct Meter {
     inner: Arc<dyn ItemStore>,
     ledger: Mutex<Ledger>,
+    /// Sizes of the items written, by kind (smallest, largest), over the whole run.
+    sizes: Mutex<BTreeMap<String, (u64, u64)>>,
+}
+
+/// What kind of item `item` is: its `entity`, else its sort key up to the first `#`; GSI
+/// entries as `<gsi> entry`.
+fn item_kind(item: &Item) -> String {
+    let attr = |name: &str| item.get(name).and_then(Value::as_s).unwrap_or_default();
+    match attr("entity") {
+        "" => attr("sk").split('#').next().unwrap_or_default().to_owned(),
+        entity => entity.to_owned(),
+    }
 }
 
 impl Meter {
@@ -342,7 +356,30 @@ impl Meter {
         Meter {
             inner,
             ledger: Mutex::new(Ledger::default()),
+            sizes: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Records the size of a written item and of each GSI entry it has.
+    fn sized(&self, item: &Item) {
+        let mut sizes = self.sizes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut note = |kind: String, bytes: u64| {
+            let entry = sizes.entry(kind).or_insert((bytes, bytes));
+            entry.0 = entry.0.min(bytes);
+            entry.1 = entry.1.max(bytes);
+        };
+        note(item_kind(item), item_size(item));
+        for index in Index::GSIS {
+            if let Some(entry) = projected(item, index) {
+                let name = oms_store::table::index_name(index).unwrap_or("gsi");
+                note(format!("{name} entry"), item_size(&entry));
+            }
+        }
+    }
+
+    /// The item sizes recorded so far.
+    fn sizes(&self) -> BTreeMap<String, (u64, u64)> {
+        self.sizes.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> T {
@@ -370,6 +407,9 @@ impl Meter {
         u.bytes_written += after.map_or(0, item_size);
         u.table_wru += factor * write_units(size);
         u.index_wru += index_write_units(before, after);
+        if let Some(item) = after {
+            self.sized(item);
+        }
         if let (None, Some(item)) = (before, after) {
             if item.get("entity").and_then(Value::as_s) == Some(OUTBOX_ENTITY) {
                 self.with(|l| l.outbox_inserts.push(item.clone()));
@@ -1185,6 +1225,36 @@ fn rows<K: Ord + Clone>(
         .collect()
 }
 
+/// The sizes of the items the run wrote, by kind, and what one write of each costs
+/// (docs/data-model.md "Capacity model").
+fn report_sizes(sizes: &BTreeMap<String, (u64, u64)>) {
+    println!();
+    println!("## Item sizes (bytes as DynamoDB counts them, smallest–largest written in the run)");
+    println!();
+    println!("| item | bytes | WCU per write | in a transaction |");
+    println!("|---|---|---|---|");
+    for (kind, (lo, hi)) in sizes {
+        let bytes = if lo == hi {
+            format!("{hi}")
+        } else {
+            format!("{lo}–{hi}")
+        };
+        let (wlo, whi) = (write_units(*lo), write_units(*hi));
+        let (wcu, txn) = if wlo == whi {
+            (format!("{whi}"), format!("{}", 2 * whi))
+        } else {
+            (format!("{wlo}–{whi}"), format!("{}–{}", 2 * wlo, 2 * whi))
+        };
+        // GSI entries are written by DynamoDB after the table write: never doubled.
+        let txn = if kind.ends_with(" entry") {
+            "—".to_owned()
+        } else {
+            txn
+        };
+        println!("| {kind} | {bytes} | {wcu} | {txn} |");
+    }
+}
+
 fn report(all: &[Invocation], orders: usize, warmup: usize, elapsed: Duration, table_bytes: u64) {
     let per = orders as f64;
     println!("# Cost per order (cargo run --release -p oms-e2e --example cost_per_order -- {orders} {warmup})");
@@ -1554,6 +1624,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The last order as it stays in the table.
     let table_bytes = stored_bytes(&raw, &last).await;
     report(&all, orders, warmup, elapsed, table_bytes);
+    report_sizes(&meter.sizes());
     drop(dir);
     Ok(())
 }

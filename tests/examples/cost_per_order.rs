@@ -1493,13 +1493,13 @@ async fn stored_bytes(inner: &Arc<dyn ItemStore>, order_id: &str) -> u64 {
     };
     let key = oms_persistence::keys::order(&tenant(TENANT), &id);
     match inner.get(&key, true).await {
-        Ok(Some(item)) => {
-            let copies = 1 + Index::GSIS
-                .into_iter()
-                .filter_map(|i| projected(&item, i))
-                .count() as u64;
-            copies * (item_size(&item) + 100)
-        }
+        // The item and each GSI's entry (its projection of the item), 100 bytes of overhead each.
+        Ok(Some(item)) => Index::GSIS
+            .into_iter()
+            .filter_map(|i| projected(&item, i))
+            .chain(std::iter::once(item.clone()))
+            .map(|copy| item_size(&copy) + 100)
+            .sum(),
         _ => 0,
     }
 }

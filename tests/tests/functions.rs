@@ -47,7 +47,10 @@ async fn aws() -> Aws {
         "AWS_ENDPOINT_URL is not set: run the tests with infra/test.sh (it starts moto)"
     );
     let id = ulid::Ulid::new().to_string().to_lowercase();
-    let config = oms_runtime::aws_config(None).await;
+    // The functions' own configuration (environment credentials and region only): every
+    // function test below calls moto through it.
+    let config = oms_runtime::function_aws_config()
+        .unwrap_or_else(|e| panic!("function AWS configuration: {e}"));
     let table = format!("oms-fn-{id}");
     oms_store::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
         .await
@@ -149,8 +152,7 @@ impl Aws {
 
     /// The sync-updater function on one SQS event: the ids in `batchItemFailures`.
     async fn run_updater(&self, event: aws_lambda_events::sqs::SqsEvent) -> Vec<String> {
-        let deps = oms_runtime::updater(&self.settings, self.clock.clone())
-            .await
+        let deps = oms_runtime::updater(&self.settings, &self.config, self.clock.clone())
             .unwrap_or_else(|e| panic!("compose sync-updater: {e}"));
         let response = oms_webhooks::handle_sqs_batch(&deps, event).await;
         response
@@ -679,8 +681,7 @@ async fn the_updater_sample_batch_applies_in_order_and_reports_only_the_poison_m
 #[tokio::test]
 async fn the_updater_counts_a_failure_on_its_last_receive_as_dead_lettered() {
     let aws = aws().await;
-    let deps = oms_runtime::updater(&aws.settings, aws.clock.clone())
-        .await
+    let deps = oms_runtime::updater(&aws.settings, &aws.config, aws.clock.clone())
         .unwrap_or_else(|e| panic!("compose sync-updater: {e}"));
     let event: aws_lambda_events::sqs::SqsEvent =
         serde_json::from_value(sample("sqs-sync-batch.json")).unwrap_or_else(|e| panic!("{e}"));
@@ -738,8 +739,7 @@ async fn a_function_without_its_settings_refuses_to_start() {
         .err()
         .map(|e| e.to_string());
     assert_eq!(err.as_deref(), Some("OMS_SYNC_QUEUE_URL is not set"));
-    let err = oms_runtime::updater(&none, clock)
-        .await
+    let err = oms_runtime::updater(&none, &config, clock)
         .err()
         .map(|e| e.to_string());
     assert_eq!(err.as_deref(), Some("OMS_TABLE_NAME is not set"));

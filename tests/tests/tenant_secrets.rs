@@ -87,7 +87,7 @@ impl World {
     }
 
     fn ssm_resolver(&self) -> Arc<dyn SecretResolver> {
-        oms_runtime::secrets::resolver(Some(&self.aws), self.clock.clone())
+        oms_runtime::secrets::resolver(&self.aws, self.clock.clone())
     }
 
     /// A vendor-details event signed with `secret` now; the answer's status.

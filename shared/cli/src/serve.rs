@@ -98,7 +98,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     ));
     // Tenant secrets stored as `ssm:` references are resolved through SSM (AWS loaded on the
     // first one).
-    let secrets = oms_runtime::secrets::resolver(None, clock.clone());
+    let secrets = oms_runtime::secrets::standard_resolver(clock.clone());
     let app = compose_with_secrets(
         Components {
             store: store.clone(),

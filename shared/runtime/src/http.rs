@@ -209,7 +209,7 @@ pub fn graphql_function(
     clock: Arc<dyn Clock>,
 ) -> Result<HttpFunction, ComposeError> {
     let store = crate::store::graphql_store(config, settings, clock.clone())?;
-    let secrets = crate::secrets::resolver(Some(config), clock.clone());
+    let secrets = crate::secrets::resolver(config, clock.clone());
     Ok(graphql_app(
         store,
         clock,
@@ -232,6 +232,6 @@ pub fn webhook_function(
 ) -> Result<HttpFunction, ComposeError> {
     let store = dynamo_store(config, settings.table()?, clock.clone());
     let queue = Arc::new(SqsQueue::new(&sqs_client(config), settings.sync_queue()?));
-    let secrets = crate::secrets::resolver(Some(config), clock.clone());
+    let secrets = crate::secrets::resolver(config, clock.clone());
     Ok(webhook_app(store, queue, clock, secrets))
 }

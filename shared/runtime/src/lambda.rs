@@ -23,7 +23,7 @@ fn init() -> Result<Settings, crate::SettingsError> {
 #[cfg(feature = "lambda-graphql")]
 pub async fn run_graphql(group: oms_graphql::GroupSchema) -> Result<(), lambda_http::Error> {
     let settings = init()?;
-    let config = crate::aws_config(None).await;
+    let config = crate::function_aws_config()?;
     let function =
         crate::http::graphql_function(&settings, group, None, &config, crate::system_clock())?;
     run_http(function).await
@@ -36,7 +36,7 @@ pub async fn run_graphql(group: oms_graphql::GroupSchema) -> Result<(), lambda_h
 #[cfg(feature = "lambda-http")]
 pub async fn run_webhooks() -> Result<(), lambda_http::Error> {
     let settings = init()?;
-    let config = crate::aws_config(None).await;
+    let config = crate::function_aws_config()?;
     let function = crate::http::webhook_function(&settings, &config, crate::system_clock())?;
     run_http(function).await
 }
@@ -82,7 +82,8 @@ pub async fn run_updater() -> Result<(), lambda_runtime::Error> {
     use lambda_runtime::{service_fn, LambdaEvent};
 
     let settings = init()?;
-    let deps = crate::updater(&settings, crate::system_clock()).await?;
+    let config = crate::function_aws_config()?;
+    let deps = crate::updater(&settings, &config, crate::system_clock())?;
     let (deps, max_receives) = (&deps, settings.max_receive_count);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let (response, metrics) = updater_batch(deps, max_receives, event.payload).await;
@@ -136,7 +137,7 @@ pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
     use oms_outbound::{StreamBatchResponse, StreamEvent};
 
     let settings = init()?;
-    let config = crate::aws_config(None).await;
+    let config = crate::function_aws_config()?;
     let deps = crate::outbound::relay(&settings, &config, crate::system_clock())?;
     let deps = &deps;
     lambda_runtime::run(service_fn(
@@ -169,7 +170,7 @@ pub async fn run_sender() -> Result<(), lambda_runtime::Error> {
     use lambda_runtime::{service_fn, LambdaEvent};
 
     let settings = init()?;
-    let config = crate::aws_config(None).await;
+    let config = crate::function_aws_config()?;
     let deps = crate::outbound::sender(&settings, &config, crate::system_clock())?;
     let (deps, max_receives) = (&deps, settings.max_receive_count);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
@@ -225,7 +226,7 @@ pub async fn run_hold_sweeper() -> Result<(), lambda_runtime::Error> {
     use std::sync::Arc;
 
     let settings = init()?;
-    let config = crate::aws_config(None).await;
+    let config = crate::function_aws_config()?;
     let clock = crate::system_clock();
     let store = crate::dynamo_store(&config, settings.table()?, clock.clone());
     let oms = oms_application::Oms::new(

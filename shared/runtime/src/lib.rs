@@ -28,7 +28,8 @@ pub mod outbound;
 pub use logs::{init_logs, LogFormat};
 pub use settings::{Settings, SettingsError};
 pub use store::{
-    aws_config, config_cache, dynamo_store, open_store, sqs_client, updater, StoreChoice,
+    aws_config, config_cache, dynamo_store, function_aws_config, open_store, sqs_client, updater,
+    StoreChoice,
 };
 
 /// The clock of a process: the machine's (tests compose with a pinned one instead).

@@ -165,7 +165,7 @@ pub fn sender_deps(
     Ok(SenderDeps {
         store,
         delivery,
-        secrets: crate::secrets::resolver(None, clock.clone()),
+        secrets: crate::secrets::standard_resolver(clock.clone()),
         clock,
         // `oms serve` prints no EMF lines; the counters are kept for nobody.
         metrics: Arc::default(),

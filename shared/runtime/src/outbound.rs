@@ -57,7 +57,7 @@ pub fn sender(
     Ok(oms_outbound::SenderDeps {
         store,
         delivery: Arc::new(HttpsDelivery(http)),
-        secrets: crate::secrets::resolver(Some(config), clock.clone()),
+        secrets: crate::secrets::resolver(config, clock.clone()),
         clock,
         metrics: Arc::new(oms_application::metrics::Metrics::new()),
     })

@@ -14,17 +14,43 @@ use oms_application::ports::{Clock, SecretResolver};
 /// in SSM reaches every container within this time.
 pub const SECRET_TTL_SECS: i64 = 5 * 60;
 
-/// The resolver of a process: SSM references and values with the feature `ssm-secrets`, values
-/// only without. `aws` is the process's AWS configuration, or `None` to load the standard one on
-/// the first reference (`oms serve` on its embedded store needs AWS only if a tenant uses one).
-pub fn resolver(aws: Option<&SdkConfig>, clock: Arc<dyn Clock>) -> Arc<dyn SecretResolver> {
+/// The resolver of a Lambda function: SSM references (through `aws`, the function's AWS
+/// configuration) and values with the feature `ssm-secrets`, values only without.
+pub fn resolver(aws: &SdkConfig, clock: Arc<dyn Clock>) -> Arc<dyn SecretResolver> {
     #[cfg(feature = "ssm-secrets")]
     {
-        Arc::new(ssm::SsmSecrets::new(aws.cloned(), clock, SECRET_TTL_SECS))
+        Arc::new(ssm::SsmSecrets::new(
+            ssm::AwsSource::Config(Box::new(aws.clone())),
+            clock,
+            SECRET_TTL_SECS,
+        ))
     }
     #[cfg(not(feature = "ssm-secrets"))]
     {
         let _ = (aws, clock);
+        Arc::new(oms_application::ports::ValueSecrets)
+    }
+}
+
+/// The resolver of `oms serve`: as [`resolver`], with the standard AWS configuration (profiles,
+/// SSO, ...) loaded on the first reference, since `oms serve` on its embedded store needs AWS only
+/// if a tenant stores a reference. A function never calls this, so its binary does not link the
+/// standard credentials chain (see [`crate::function_aws_config`]).
+pub fn standard_resolver(clock: Arc<dyn Clock>) -> Arc<dyn SecretResolver> {
+    #[cfg(feature = "ssm-secrets")]
+    {
+        fn load() -> ssm::LoadingConfig {
+            Box::pin(crate::aws_config(None))
+        }
+        Arc::new(ssm::SsmSecrets::new(
+            ssm::AwsSource::Load(load),
+            clock,
+            SECRET_TTL_SECS,
+        ))
+    }
+    #[cfg(not(feature = "ssm-secrets"))]
+    {
+        let _ = clock;
         Arc::new(oms_application::ports::ValueSecrets)
     }
 }
@@ -35,6 +61,8 @@ pub use ssm::SsmSecrets;
 #[cfg(feature = "ssm-secrets")]
 mod ssm {
     use std::collections::HashMap;
+    use std::future::Future;
+    use std::pin::Pin;
     use std::sync::{Arc, Mutex};
 
     use async_trait::async_trait;
@@ -43,9 +71,21 @@ mod ssm {
     use oms_application::records::{is_secret_reference, SSM_REFERENCE_PREFIX};
     use tokio::sync::OnceCell;
 
+    /// The AWS configuration being loaded by [`AwsSource::Load`].
+    pub type LoadingConfig = Pin<Box<dyn Future<Output = SdkConfig> + Send>>;
+
+    /// Where the SSM client's AWS configuration comes from.
+    pub enum AwsSource {
+        /// The process's configuration (boxed: it is large and read once).
+        Config(Box<SdkConfig>),
+        /// Loaded by this function on the first reference (a function pointer, so that only the
+        /// processes that name a loader link it).
+        Load(fn() -> LoadingConfig),
+    }
+
     /// Resolves `ssm:` references through SSM, each kept for a while (see the module).
     pub struct SsmSecrets {
-        aws: Option<SdkConfig>,
+        aws: AwsSource,
         client: OnceCell<aws_sdk_ssm::Client>,
         clock: Arc<dyn Clock>,
         ttl_secs: i64,
@@ -54,9 +94,8 @@ mod ssm {
     }
 
     impl SsmSecrets {
-        /// Resolves through the SSM client of `aws` (none: the standard AWS configuration, loaded
-        /// on the first reference), keeping each value `ttl_secs` on `clock`.
-        pub fn new(aws: Option<SdkConfig>, clock: Arc<dyn Clock>, ttl_secs: i64) -> Self {
+        /// Resolves through the SSM client of `aws`, keeping each value `ttl_secs` on `clock`.
+        pub fn new(aws: AwsSource, clock: Arc<dyn Clock>, ttl_secs: i64) -> Self {
             SsmSecrets {
                 aws,
                 client: OnceCell::new(),
@@ -70,8 +109,8 @@ mod ssm {
             self.client
                 .get_or_init(|| async {
                     match &self.aws {
-                        Some(aws) => aws_sdk_ssm::Client::new(aws),
-                        None => aws_sdk_ssm::Client::new(&crate::aws_config(None).await),
+                        AwsSource::Config(aws) => aws_sdk_ssm::Client::new(aws),
+                        AwsSource::Load(load) => aws_sdk_ssm::Client::new(&load().await),
                     }
                 })
                 .await

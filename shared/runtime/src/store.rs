@@ -19,6 +19,33 @@ pub async fn aws_config(endpoint: Option<String>) -> SdkConfig {
     oms_store::aws_config(endpoint).await
 }
 
+/// The AWS configuration of a Lambda function, built from the environment Lambda gives every
+/// function and nothing else: `AWS_REGION`, the execution role's credentials
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and, for local runs
+/// against moto, `AWS_ENDPOINT_URL`. No network I/O here, and none of the standard chain's other
+/// sources (profiles, SSO, STS web identity, IMDS, ECS): a function never uses them, and leaving
+/// them out keeps ~250 KB off every binary (docs/deploy.md, "Binary size"). `oms serve`, `oms
+/// import` and the tests keep [`aws_config`], the standard chain.
+///
+/// # Errors
+/// `AWS_REGION` is not set.
+pub fn function_aws_config() -> Result<SdkConfig, SettingsError> {
+    let variable = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let region = variable("AWS_REGION").ok_or(SettingsError::Missing("AWS_REGION"))?;
+    let credentials = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+    let mut config = SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            credentials,
+        ))
+        .http_client(oms_store::https_client());
+    if let Some(endpoint) = variable("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(endpoint);
+    }
+    Ok(config.build())
+}
+
 /// The repositories over the DynamoDB table `table`, judging expiry by `clock`.
 /// Tenant configurations are cached per container for a minute ([`config_cache`]).
 pub fn dynamo_store(config: &SdkConfig, table: &str, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
@@ -119,11 +146,11 @@ pub async fn open_store(
 ///
 /// # Errors
 /// `OMS_TABLE_NAME` is missing.
-pub async fn updater(
+pub fn updater(
     settings: &Settings,
+    config: &SdkConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<UpdaterDeps, SettingsError> {
-    let config = aws_config(None).await;
-    let store = dynamo_store(&config, settings.table()?, clock.clone());
+    let store = dynamo_store(config, settings.table()?, clock.clone());
     Ok(UpdaterDeps::new(store, clock))
 }

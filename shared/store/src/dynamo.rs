@@ -47,14 +47,19 @@ pub async fn client_from_env(endpoint: Option<String>) -> Client {
     Client::new(&aws_config(endpoint).await)
 }
 
+/// The HTTPS client of every AWS SDK client of a process: hyper over rustls with the ring
+/// provider (the SDKs are built without a default HTTP client).
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// The AWS configuration every client of a process shares (DynamoDB, SQS), with the ring-based
 /// rustls HTTP client. Region, credentials and `AWS_ENDPOINT_URL` come from the environment;
 /// `endpoint` overrides the endpoint. Credentials are resolved on the first call, not here.
 pub async fn aws_config(endpoint: Option<String>) -> aws_config::SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }

@@ -39,7 +39,7 @@ pub use counter::RoundTrips;
 #[cfg(feature = "dynamodb")]
 pub use create::create_table;
 #[cfg(feature = "dynamodb")]
-pub use dynamo::{aws_config, client_from_env, DynamoStore};
+pub use dynamo::{aws_config, client_from_env, https_client, DynamoStore};
 pub use error::{BoxError, StoreError};
 pub use item::*;
 #[cfg(feature = "sqlite")]

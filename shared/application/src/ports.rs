@@ -403,6 +403,9 @@ pub enum ApplyOutcome {
     Applied,
     /// Not newer than the stored version: dropped.
     Stale,
+    /// Applying it would take the stored data past a limit (a vendor's 101st offer, offers past
+    /// their item's size): rejected, nothing written. Permanent: sending it again changes nothing.
+    Rejected(oms_domain::limits::SnapshotLimit),
 }
 
 /// A snapshot write from sync (webhook, queue, CSV, identity events, syncUser).

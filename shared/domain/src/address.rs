@@ -168,7 +168,8 @@ pub struct Address {
     pub country: Country,
 }
 
-const MAX_FIELD: usize = 200;
+/// Longest field, in characters ([`crate::limits::MAX_ADDRESS_FIELD_CHARS`]).
+const MAX_FIELD: usize = crate::limits::MAX_ADDRESS_FIELD_CHARS;
 
 impl Address {
     /// Validates and normalises (trims; empty state becomes None; country to its code).
@@ -188,24 +189,17 @@ impl Address {
                 )
                 .at([name]));
             }
-            if t.len() > MAX_FIELD {
-                return Err(DomainError::new(
-                    ErrorCode::InvalidInput,
-                    format!("Address {name} is too long."),
-                )
-                .at([name]));
-            }
+            crate::limits::check_chars(&format!("Address {name}"), t, MAX_FIELD)
+                .map_err(|e| e.at([name]))?;
             Ok(t.to_string())
         };
         let state = state
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
-        if state.as_ref().is_some_and(|s| s.len() > MAX_FIELD) {
-            return Err(
-                DomainError::new(ErrorCode::InvalidInput, "Address state is too long.")
-                    .at(["state"]),
-            );
+        if let Some(state) = &state {
+            crate::limits::check_chars("Address state", state, MAX_FIELD)
+                .map_err(|e| e.at(["state"]))?;
         }
         Ok(Address {
             street: required("street", street)?,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod catalog;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod money;
 pub mod order;
 pub mod pricing;

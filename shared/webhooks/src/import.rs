@@ -163,7 +163,7 @@ pub async fn import_csv<R: Read>(
                 line = row.line;
                 if !options.dry_run {
                     let keys = item_keys(&row.snapshot);
-                    let write = (row.snapshot, row.version, options.imported_at);
+                    let write = (row.snapshot, row.version, options.imported_at, row.line);
                     if let Err(source) = writes.start(keys, write, &mut report).await {
                         return Err(writes.abort(source, report).await);
                     }
@@ -177,6 +177,8 @@ pub async fn import_csv<R: Read>(
     if let Err(source) = writes.finish(&mut report).await {
         return Err(writes.abort(source, report).await);
     }
+    // Rows the store rejected (a limit of the stored data) were counted as their writes ended.
+    report.errors.sort_by_key(|e| e.line);
     progress(report.progress(bytes(), line, true));
     Ok(report)
 }
@@ -208,20 +210,21 @@ fn item_keys(snapshot: &Snapshot) -> Vec<String> {
     }
 }
 
-type WriteResult = (Vec<String>, Result<ApplyOutcome, StoreFault>);
+/// The row's item keys, its line, and what the store did.
+type WriteResult = (Vec<String>, u64, Result<ApplyOutcome, StoreFault>);
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = WriteResult> + Send + 'a>>;
 
-/// A row's snapshot, its version and when it was observed.
-type RowWrite = (Snapshot, u64, DateTime<Utc>);
+/// A row's snapshot, its version, when it was observed and its line.
+type RowWrite = (Snapshot, u64, DateTime<Utc>, u64);
 
 async fn write_row(
     store: &dyn Store,
     tenant: &TenantId,
     keys: Vec<String>,
-    (snapshot, version, observed_at): RowWrite,
+    (snapshot, version, observed_at, line): RowWrite,
 ) -> WriteResult {
     let outcome = apply_snapshot_at(store, tenant, snapshot, version, observed_at).await;
-    (keys, outcome)
+    (keys, line, outcome)
 }
 
 /// The writes in flight (at most [`IMPORT_CONCURRENCY`], never two on one item).
@@ -264,7 +267,7 @@ impl<'a> Writes<'a> {
 
     /// Waits for one write and counts it.
     async fn settle_one(&mut self, report: &mut ImportReport) -> Result<(), StoreFault> {
-        let Some((keys, outcome)) = self.in_flight.next().await else {
+        let Some((keys, line, outcome)) = self.in_flight.next().await else {
             return Ok(());
         };
         for key in &keys {
@@ -275,6 +278,19 @@ impl<'a> Writes<'a> {
         match outcome? {
             ApplyOutcome::Applied => report.applied += 1,
             ApplyOutcome::Stale => report.stale += 1,
+            // Past a limit of the stored data (a vendor's 101st offer): the row is invalid,
+            // with the limit as its message (docs/data-model.md "Limits").
+            ApplyOutcome::Rejected(limit) => {
+                report.invalid += 1;
+                if report.errors.len() < MAX_REPORTED_ERRORS {
+                    report.errors.push(RowError {
+                        line,
+                        column: None,
+                        code: oms_sync::SyncErrorCode::InvalidPayload,
+                        message: limit.message(),
+                    });
+                }
+            }
         }
         Ok(())
     }

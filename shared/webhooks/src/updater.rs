@@ -108,12 +108,13 @@ pub enum Applied {
     Stale,
 }
 
-impl From<ApplyOutcome> for Applied {
-    fn from(outcome: ApplyOutcome) -> Self {
-        match outcome {
-            ApplyOutcome::Applied => Applied::Applied,
-            ApplyOutcome::Stale => Applied::Stale,
-        }
+/// What the store's outcome means for the message: a snapshot past a limit is a permanent
+/// rejection saying which limit.
+fn applied(outcome: ApplyOutcome) -> Result<Applied, UpdateError> {
+    match outcome {
+        ApplyOutcome::Applied => Ok(Applied::Applied),
+        ApplyOutcome::Stale => Ok(Applied::Stale),
+        ApplyOutcome::Rejected(limit) => Err(UpdateError::Rejected(limit)),
     }
 }
 
@@ -130,6 +131,11 @@ pub enum UpdateError {
     /// more than was paid). Needs a person.
     #[error("refund not recordable on order {order_id}: {message}")]
     RefundRejected { order_id: OrderId, message: String },
+    /// Permanent: applying the snapshot would take the stored data past a limit (a vendor's
+    /// 101st offer, offers past their item's size): nothing written (docs/data-model.md
+    /// "Limits"). The upstream has to remove something first.
+    #[error("snapshot rejected: {}", .0.message())]
+    Rejected(oms_domain::limits::SnapshotLimit),
     /// Transient: the store failed.
     #[error(transparent)]
     Store(#[from] StoreFault),
@@ -146,6 +152,7 @@ impl UpdateError {
             UpdateError::InvalidMessage(_)
                 | UpdateError::UnknownTenant(_)
                 | UpdateError::RefundRejected { .. }
+                | UpdateError::Rejected(_)
         )
     }
 
@@ -188,7 +195,7 @@ async fn apply_message(deps: &UpdaterDeps, message_body: &str) -> Result<Applied
             let outcome =
                 apply_snapshot_at(deps.store.as_ref(), &tenant, snapshot, version, occurred_at)
                     .await?;
-            Ok(outcome.into())
+            applied(outcome)
         }
         SyncEvent::Identity(identity) => {
             require_tenant(deps, &tenant).await?;
@@ -302,7 +309,7 @@ async fn apply_identity(
         .store
         .apply_snapshot(tenant, SnapshotWrite::UserAuthorization(updated), version)
         .await?;
-    Ok(outcome.into())
+    applied(outcome)
 }
 
 /// "Ada Lovelace" → (Ada, Lovelace); "Ada" → (Ada, none): the rule of syncUser.
@@ -370,6 +377,8 @@ async fn apply_payment(
                     s.status == PaymentEventStatus::Refunded && s.order_id == payment.order_id
                 })
                 .and_then(|s| s.refunded_amount),
+            // Payments are never rejected for a limit.
+            ApplyOutcome::Rejected(_) => None,
         };
         if let Some(total) = target {
             record_refund_on_order(
@@ -383,7 +392,7 @@ async fn apply_payment(
             .await?;
         }
     }
-    Ok(outcome.into())
+    applied(outcome)
 }
 
 /// Records `payment` on the expired `order` (once; a redelivery finds it recorded).

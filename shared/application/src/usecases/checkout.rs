@@ -5,6 +5,7 @@ use oms_domain::address::Address;
 use oms_domain::auth::Role;
 use oms_domain::catalog::{AddressType, Customer, CustomerAddress, Product};
 use oms_domain::ids::{AddressId, OrderId, Sku, VendorId};
+use oms_domain::limits::{check_chars, MAX_EMAIL_CHARS, MAX_PERSON_NAME_CHARS};
 use oms_domain::order::{CustomerDetails, Order, MAX_LINE_ITEMS};
 use oms_domain::{DomainError, ErrorCode};
 use serde::Serialize;
@@ -94,8 +95,31 @@ fn clean(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A customer's names within the domain's limit ([`MAX_PERSON_NAME_CHARS`]); fields under
+/// `prefix` (`["customer", "firstName"]`, or `["firstName"]` for syncUser).
+pub(crate) fn check_person(
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    prefix: &[&str],
+) -> Result<(), DomainError> {
+    for (what, key, value) in [
+        ("Customer first name", "firstName", first_name),
+        ("Customer last name", "lastName", last_name),
+    ] {
+        if let Some(value) = value {
+            check_chars(what, value.trim(), MAX_PERSON_NAME_CHARS)
+                .map_err(|e| e.at(prefix.iter().copied().chain([key])))?;
+        }
+    }
+    Ok(())
+}
+
+/// An e-mail address: within [`MAX_EMAIL_CHARS`], one `@`, a dotted domain, no whitespace; field
+/// `["customer", "email"]`.
 fn validate_email(email: &str) -> Result<(), DomainError> {
-    let ok = email.len() <= 254
+    check_chars("Customer email", email, MAX_EMAIL_CHARS)
+        .map_err(|e| e.at(["customer", "email"]))?;
+    let ok = email.len() <= 4 * MAX_EMAIL_CHARS
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -172,7 +196,11 @@ impl Oms {
         }
         if input.items.len() > MAX_LINE_ITEMS {
             return Err(AppError::User(
-                invalid(format!("An order holds at most {MAX_LINE_ITEMS} lines.")).at(["items"]),
+                invalid(format!(
+                    "An order can hold at most {MAX_LINE_ITEMS} line items; {} were given.",
+                    input.items.len()
+                ))
+                .at(["items"]),
             ));
         }
         let mut requested: Vec<(Sku, u32)> = Vec::with_capacity(input.items.len());
@@ -201,6 +229,13 @@ impl Oms {
             return Err(AppError::User(
                 invalid("saveDestination needs a destination.").at(["saveDestination"]),
             ));
+        }
+        if let Some(given) = &input.customer {
+            check_person(
+                given.first_name.as_deref(),
+                given.last_name.as_deref(),
+                &["customer"],
+            )?;
         }
         if let Some(email) = input.customer.as_ref().and_then(|c| clean(&c.email)) {
             validate_email(&email)?;

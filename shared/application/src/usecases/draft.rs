@@ -59,10 +59,11 @@ fn parse(change: &DraftChange) -> Result<Parsed, DomainError> {
                 return Err(invalid("At least one item is required.").at(["items"]));
             }
             if items.len() > MAX_LINE_ITEMS {
-                return Err(
-                    invalid(format!("An order holds at most {MAX_LINE_ITEMS} lines."))
-                        .at(["items"]),
-                );
+                return Err(invalid(format!(
+                    "An order can hold at most {MAX_LINE_ITEMS} line items; {} were given.",
+                    items.len()
+                ))
+                .at(["items"]));
             }
             let mut parsed = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {

@@ -34,6 +34,15 @@ impl Oms {
     /// refresh makes it read again), and a customer the customer system retired (inactive) is
     /// never revived: nothing is written and the answer is INVALID_STATE.
     pub async fn sync_user(&self, caller: &Caller, input: SyncUserInput) -> AppResult<Principal> {
+        super::checkout::check_person(
+            input.first_name.as_deref(),
+            input.last_name.as_deref(),
+            &[],
+        )?;
+        if let Some(email) = clean(input.email.as_ref()) {
+            oms_domain::limits::check_chars("Email", &email, oms_domain::limits::MAX_EMAIL_CHARS)
+                .map_err(|e| e.at(["email"]))?;
+        }
         let (first, last) = split_name(caller);
         let first_name = clean(input.first_name.as_ref()).or(first);
         let last_name = clean(input.last_name.as_ref()).or(last);

@@ -32,7 +32,20 @@ use super::model::{LineItem, Order};
 use crate::catalog::ShippingMethod;
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::{CouponCode, CustomerId, VendorId};
+use crate::limits;
 use crate::pricing::{self, Priced, PricingContext, PricingInput, ShippingQuote};
+
+/// The input a DRAFT edit that would make the order too big is refused at: what the customer
+/// changes (the lines for the others: they are what makes an order big).
+fn size_field(edit: Edit) -> &'static [&'static str] {
+    match edit {
+        Edit::AddLineItems => &["items"],
+        Edit::ChangeQuantity => &["quantity"],
+        Edit::ChangeDestination => &["destination"],
+        Edit::ApplyCoupon => &["code"],
+        _ => &["lineItems"],
+    }
+}
 
 impl Order {
     /// Runs `f` on a copy of the order and commits it only if `f` succeeds: version + 1,
@@ -70,8 +83,18 @@ impl Order {
         self.change(now, |order, events| {
             let out = f(order, events)?;
             order.reprice(ctx, events)?;
+            order.check_size(size_field(edit))?;
             Ok(out)
         })
+    }
+
+    /// The order's stored body stays within [`limits::MAX_ORDER_BYTES`] (checked by the commands
+    /// that build it: checkout, the DRAFT edits, placement).
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` at `field`, naming the limit.
+    pub(crate) fn check_size(&self, field: &[&str]) -> DomainResult<()> {
+        limits::check_order_size(limits::stored_size(self), field)
     }
 
     fn event(&self, kind: OrderEventKind, now: DateTime<Utc>) -> OrderEvent {

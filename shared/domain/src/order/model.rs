@@ -12,17 +12,12 @@ use crate::ids::{CouponCode, CustomerId, OfferId, OrderId, ProductId, Sku, Tenan
 use crate::money::{Currency, Money};
 use crate::pricing::PriceBreakdown;
 
-/// Most lines an order may hold. Keeps the order item far under DynamoDB's 400 KB (a line is
-/// < 2 KB) and placeOrder's transaction under 100 actions (order + one stock update per line +
-/// coupon counters + idempotency record + outbox event).
-pub const MAX_LINE_ITEMS: usize = 50;
-/// Largest quantity of one line.
-pub const MAX_QUANTITY: u32 = 10_000;
-/// Longest accepted tracking URL / cancellation reason.
-pub const MAX_TRACKING_REFERENCE_LEN: usize = 2048;
-pub const MAX_REASON_LEN: usize = 1000;
-/// Most coupons on one order.
-pub const MAX_COUPONS: usize = 5;
+/// The order's limits live with the others in [`crate::limits`] (docs/data-model.md "Limits").
+pub use crate::limits::{MAX_COUPONS, MAX_GIFT_LINES, MAX_LINE_ITEMS, MAX_QUANTITY};
+/// Longest accepted tracking URL ([`crate::limits::MAX_TRACKING_REFERENCE_CHARS`]).
+pub const MAX_TRACKING_REFERENCE_LEN: usize = crate::limits::MAX_TRACKING_REFERENCE_CHARS;
+/// Longest cancellation reason ([`crate::limits::MAX_REASON_CHARS`]).
+pub const MAX_REASON_LEN: usize = crate::limits::MAX_REASON_CHARS;
 
 /// GraphQL `OrderStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

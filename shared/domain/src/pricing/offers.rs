@@ -30,7 +30,9 @@
 //! * bundle buy N get M: per eligible line, `(qty / (N+M)) × M` units free at the line's unit price;
 //! * bundle price: per eligible line, `(qty / Q)` groups each saving `max(0, Q × unit − price)`;
 //!   the offer's sum is rounded half-up once;
-//! * free gift: zero-priced, non-taxable gift lines (discount 0);
+//! * free gift: zero-priced, non-taxable gift lines (discount 0); at most
+//!   [`crate::limits::MAX_GIFT_LINES`] in all: an offer whose new gift SKUs would pass it does not
+//!   apply;
 //! * free shipping: the customer pays no shipping; the amount waived is filled in by
 //!   [`super::price`] once shipping is known, and is NOT part of `discount_total`.
 //!
@@ -322,7 +324,21 @@ fn add_gift(
     Ok(())
 }
 
+/// Whether `offer`'s gifts, merged into `gift_lines` by SKU, stay within
+/// [`crate::limits::MAX_GIFT_LINES`] lines.
+fn gifts_fit(gift_lines: &[LineItem], offer: &Offer) -> bool {
+    let mut new_skus: Vec<&crate::ids::Sku> = Vec::new();
+    for gift in &offer.conditions.gift_products {
+        if !gift_lines.iter().any(|l| l.sku == gift.sku) && !new_skus.contains(&&gift.sku) {
+            new_skus.push(&gift.sku);
+        }
+    }
+    gift_lines.len() + new_skus.len() <= crate::limits::MAX_GIFT_LINES
+}
+
 /// Selects and applies the offers. Errors only on arithmetic overflow or mixed currencies.
+/// Free-gift offers add at most [`crate::limits::MAX_GIFT_LINES`] gift lines in all: one whose
+/// gifts would not fit does not apply.
 pub fn apply_offers(offers: &[Offer], scope: &OfferScope<'_>) -> DomainResult<OfferOutcome> {
     let currency = scope.currency;
     let mut remaining = scope.subtotal;
@@ -333,6 +349,12 @@ pub fn apply_offers(offers: &[Offer], scope: &OfferScope<'_>) -> DomainResult<Of
         free_shipping: Vec::new(),
     };
     for offer in select_offers(offers, scope) {
+        // A free-gift offer applies whole or not at all: one whose new gift lines would take the
+        // order past MAX_GIFT_LINES does not apply (each gift line holds a stock item in the
+        // placement's transaction: docs/data-model.md "Limits").
+        if offer.kind == OfferKind::FreeGift && !gifts_fit(&outcome.gift_lines, offer) {
+            continue;
+        }
         let own = offer_discount(offer, scope.lines, currency)?;
         // Clamp: the running sum never exceeds the subtotal.
         let discount = own.min(remaining)?;

@@ -6,8 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use oms_application::ports::{
     ApplyOutcome, CatalogRepository, CatalogRequest, CatalogView, CommitError, CustomerRefresh,
-    ListError,
-    NoPaymentGateway, OrderCommit, OrderLoad, OrderLoadRequest, OrderPage, OrderQuery,
+    ListError, NoPaymentGateway, OrderCommit, OrderLoad, OrderLoadRequest, OrderPage, OrderQuery,
     OrderRepository, SnapshotWrite, StoreFault, SyncRepository, TenantRepository,
 };
 use oms_application::records::{PaymentRecord, TenantConfig, TenantSecrets};

@@ -19,9 +19,15 @@ use crate::codec::{
 use crate::keys;
 use crate::stock::StockCounters;
 
-/// Most offers one vendor may have (they share one item; docs/data-model.md: "at most 100,
-/// checked at sync time").
-pub const MAX_OFFERS_PER_VENDOR: usize = 100;
+/// The size one offer takes in its vendor's item, as [`oms_domain::limits::offer_stored_size`]
+/// counts it: its body, its id and its version.
+fn stored_offer_size(id: &str, entry: &Value) -> usize {
+    let body = match entry {
+        Value::M(fields) => fields.get(BODY).and_then(Value::as_s).map_or(0, str::len),
+        _ => 0,
+    };
+    body + id.len() + 32
+}
 /// Optimistic retries of the offers item's read-modify-write.
 const OFFER_RETRIES: usize = 8;
 /// Optimistic retries of a product snapshot's stock item read-modify-write (placements of the
@@ -370,17 +376,25 @@ impl Repository {
             if stored_version.is_some_and(|v| v >= i64::try_from(version).unwrap_or(i64::MAX)) {
                 return Ok(ApplyOutcome::Stale);
             }
-            if !offers.contains_key(&id) && offers.len() >= MAX_OFFERS_PER_VENDOR {
-                return Err(StoreFault::new(format!(
-                    "vendor {} already has {MAX_OFFERS_PER_VENDOR} offers",
-                    offer.vendor_id
-                )));
-            }
             let entry = [
                 (VERSION.to_string(), version_of(version)),
                 (BODY.to_string(), to_body(&offer)?),
             ];
+            let size = |offers: &std::collections::BTreeMap<String, Value>| -> usize {
+                offers.iter().map(|(id, e)| stored_offer_size(id, e)).sum()
+            };
+            let (count_before, bytes_before) = (offers.len(), size(&offers));
             offers.insert(id, Value::M(entry.into_iter().collect()));
+            // The vendor's offers share this item: at most MAX_OFFERS_PER_VENDOR of them, at
+            // most MAX_VENDOR_OFFERS_BYTES together (the domain's limits). A vendor stored past
+            // them before they existed keeps its offers: a snapshot is rejected only when it
+            // adds one or makes the item bigger.
+            let (count, bytes) = (offers.len(), size(&offers));
+            if let Err(limit) = oms_domain::limits::check_vendor_offers(count, bytes) {
+                if count > count_before || bytes > bytes_before {
+                    return Ok(ApplyOutcome::Rejected(limit));
+                }
+            }
             let mut item = base(&key, "VendorOffers");
             item.insert(OFFERS.into(), Value::M(offers));
             item.insert(REV.into(), Value::N(rev.unwrap_or(0) + 1));

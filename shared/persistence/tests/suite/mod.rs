@@ -28,10 +28,12 @@ use crate::common::*;
 mod contention;
 mod coupon_counters;
 mod customer_refresh;
+mod limits;
 mod stock;
 pub use contention::*;
 pub use coupon_counters::*;
 pub use customer_refresh::*;
+pub use limits::*;
 pub use stock::*;
 
 /// Expands to one test per case, each on a fresh, seeded world from `$make(clock).await`
@@ -50,6 +52,7 @@ macro_rules! persistence_suite {
             a_sku_rename_moves_the_product_and_removes_the_old_key,
             each_offer_keeps_its_own_version_in_the_vendors_offers_item,
             a_vendor_holds_at_most_100_offers,
+            offers_past_their_items_size_are_rejected_and_write_nothing,
             coupons_are_found_case_insensitively_and_count_uses_per_customer,
             customer_details_and_the_address_book_default_first_inactive_hidden,
             user_authorization_grants_and_revokes_roles_in_its_tenant_only,
@@ -778,12 +781,12 @@ pub async fn a_vendor_holds_at_most_100_offers(w: World) {
             1,
         )
         .await;
-    // Refused for the limit (not any error: a store fault would also be an `Err`), and
-    // nothing was written.
-    let refusal = refused.expect_err("the 101st offer must be refused");
-    assert!(
-        refusal.message.contains("already has 100 offers") && refusal.source.is_none(),
-        "refused for another reason: {refusal:?}"
+    // Rejected for the domain's limit (a typed outcome, not a store fault), and nothing was
+    // written.
+    assert_eq!(
+        ok(refused),
+        ApplyOutcome::Rejected(oms_domain::limits::SnapshotLimit::OffersPerVendor),
+        "the 101st offer must be rejected for the offers-per-vendor limit"
     );
     assert_eq!(
         ok(w.store.get(&key, true).await).as_ref(),

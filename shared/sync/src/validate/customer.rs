@@ -8,13 +8,12 @@ use oms_domain::ids::{AddressId, CustomerId};
 
 use super::fields::{Obj, Res};
 
-/// Longest e-mail address (RFC 5321 path limit).
-const MAX_EMAIL: usize = 254;
+use oms_domain::limits::{MAX_EMAIL_CHARS as MAX_EMAIL, MAX_PERSON_NAME_CHARS};
 
 pub(super) fn customer(d: &Obj) -> Res<Customer> {
     let customer_id = d.id("customer_id", CustomerId::new)?;
-    let first_name = d.opt_text("first_name")?;
-    let last_name = d.opt_text("last_name")?;
+    let first_name = d.opt_text_within("first_name", MAX_PERSON_NAME_CHARS)?;
+    let last_name = d.opt_text_within("last_name", MAX_PERSON_NAME_CHARS)?;
     let email = match d.opt_text("email")? {
         Some(e) if !plausible_email(&e) => return Err(d.err("email", "must be an e-mail address.")),
         other => other,

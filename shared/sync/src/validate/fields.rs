@@ -36,6 +36,16 @@ pub(crate) struct Obj<'a> {
     path: &'a str,
 }
 
+/// A domain limit refused a validated snapshot: the error at `data.<its field>` (the domain
+/// names fields as the payload does), its message naming the limit.
+pub(crate) fn limit_error(e: DomainError) -> SyncError {
+    let path = match &e.field {
+        Some(f) if !f.is_empty() => format!("data.{}", f.join(".")),
+        _ => "data".to_string(),
+    };
+    SyncError::from_domain(&path, e)
+}
+
 /// Error at `path` whose message starts with the path relative to `data`.
 pub(crate) fn err_at(path: &str, what: &str) -> SyncError {
     SyncError::invalid(path, format!("{} {what}", relative(path)))
@@ -110,6 +120,27 @@ impl<'a> Obj<'a> {
             return Err(self.err(key, &format!("must be at most {MAX_TEXT} characters.")));
         }
         Ok(t.to_string())
+    }
+
+    /// Optional text of at most `max` characters (a domain limit).
+    pub(crate) fn opt_text_within(&self, key: &str, max: usize) -> Res<Option<String>> {
+        let text = self.opt_text(key)?;
+        if let Some(t) = &text {
+            self.within(key, t, max)?;
+        }
+        Ok(text)
+    }
+
+    /// Required non-blank text of at most `max` characters (a domain limit).
+    pub(crate) fn text_within(&self, key: &str, max: usize) -> Res<String> {
+        let text = self.text(key)?;
+        self.within(key, &text, max)?;
+        Ok(text)
+    }
+
+    fn within(&self, key: &str, text: &str, max: usize) -> Res<()> {
+        oms_domain::limits::check_chars(key, text, max)
+            .map_err(|_| self.err(key, &format!("must be at most {max} characters.")))
     }
 
     /// Required non-blank text.

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use oms_domain::catalog::{BundleRule, GiftProduct, Offer, OfferConditions, OfferKind};
 use oms_domain::ids::{OfferId, Sku, VendorId};
 
-use super::fields::{err_at, join, Obj, Res};
+use super::fields::{err_at, join, limit_error, Obj, Res};
 use crate::error::SyncError;
 
 const CONDITION_KEYS: [&str; 6] = [
@@ -55,7 +55,7 @@ pub(super) fn offer(d: &Obj) -> Res<Offer> {
     let conditions = conditions(d)?;
     check_kind_rules(d, kind, discount_value, &conditions)?;
     let (starts_at, ends_at) = d.date_range()?;
-    Ok(Offer {
+    let offer = Offer {
         offer_id,
         vendor_id,
         name,
@@ -72,7 +72,11 @@ pub(super) fn offer(d: &Obj) -> Res<Offer> {
         starts_at,
         ends_at,
         is_active: d.bool_or("is_active", false)?,
-    })
+    };
+    // Its name and lists within the domain's limits (the vendor's offers share one item, and
+    // each gift is a line, and a stock item, of the orders it applies to).
+    oms_domain::limits::check_offer(&offer).map_err(limit_error)?;
+    Ok(offer)
 }
 
 fn check_kind_rules(d: &Obj, kind: OfferKind, value: Decimal, c: &OfferConditions) -> Res<()> {

@@ -7,11 +7,10 @@ use serde_json::Value;
 use oms_domain::catalog::{Package, Product};
 use oms_domain::ids::{ProductId, Sku, VendorId};
 
-use super::fields::{join, Obj, Res, MAX_TEXT};
-use crate::validate::fields::err_at;
+use oms_domain::limits::{MAX_OPTION_NAME_CHARS as MAX_OPTION_NAME, MAX_OPTION_VALUE_CHARS};
 
-/// Longest option name, in characters.
-const MAX_OPTION_NAME: usize = 100;
+use super::fields::{join, limit_error, Obj, Res};
+use crate::validate::fields::err_at;
 
 pub(super) fn product(d: &Obj) -> Res<Product> {
     let product_id = d.id("product_id", ProductId::new)?;
@@ -29,7 +28,7 @@ pub(super) fn product(d: &Obj) -> Res<Product> {
         d.u32("package_width", 1)?,
         d.u32("package_height", 1)?,
     ];
-    Ok(Product {
+    let product = Product {
         product_id,
         vendor_id,
         sku,
@@ -44,7 +43,11 @@ pub(super) fn product(d: &Obj) -> Res<Product> {
         },
         is_active: d.bool_or("is_active", true)?,
         is_taxable: d.bool_or("is_taxable", true)?,
-    })
+    };
+    // What an order copies from the product (name, category, options) within the domain's
+    // limits (docs/data-model.md "Limits").
+    oms_domain::limits::check_product(&product).map_err(limit_error)?;
+    Ok(product)
 }
 
 /// `options`: a flat object of name → value; numbers and booleans become their text.
@@ -69,10 +72,10 @@ fn options(d: &Obj) -> Res<BTreeMap<String, String>> {
             Value::Bool(b) => b.to_string(),
             _ => return Err(err_at(&path, "must be a string, number or boolean.")),
         };
-        if text.chars().count() > MAX_TEXT {
+        if text.chars().count() > MAX_OPTION_VALUE_CHARS {
             return Err(err_at(
                 &path,
-                &format!("must be at most {MAX_TEXT} characters."),
+                &format!("must be at most {MAX_OPTION_VALUE_CHARS} characters."),
             ));
         }
         out.insert(name.to_string(), text);

@@ -31,7 +31,8 @@ pub(super) fn shipping_option(d: &Obj) -> Res<ShippingOptionRule> {
              (or the display names Standard, Express, Same Day Delivery, Local Pickup, Free Shipping, Flat Rate).",
         )
     })?;
-    let delivery_time = d.text("delivery_time")?;
+    let delivery_time =
+        d.text_within("delivery_time", oms_domain::limits::MAX_DELIVERY_TIME_CHARS)?;
     // The original's default currency.
     let currency = d.currency("currency", Some(Currency::SGD))?;
     let base_cost = d

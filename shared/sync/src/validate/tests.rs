@@ -1360,3 +1360,108 @@ fn identity_and_payments_are_not_snapshots() {
     let r = validate_snapshot(Kind::Payments, &data(Kind::Payments, json!({})), &tenant());
     assert_eq!(r.err().map(|e| e.code), Some(SyncErrorCode::NotFound));
 }
+
+/// The domain's limits (docs/data-model.md "Limits") refuse a snapshot at its field, naming the
+/// limit: a product's options, name and category; an offer's gifts, eligible products and
+/// name; a vendor's name; a customer's names; a shipping option's delivery time.
+#[test]
+fn snapshots_past_the_domain_limits_are_refused_naming_the_limit() {
+    let message = |kind: Kind, changes: Value| match run(kind, changes) {
+        Err(e) if e.code == SyncErrorCode::InvalidPayload => {
+            (e.field.unwrap_or_default(), e.message)
+        }
+        other => (format!("{other:?}"), String::new()),
+    };
+    let options: Map<String, Value> = (0..11).map(|i| (format!("o{i}"), json!("v"))).collect();
+    assert_eq!(
+        message(Kind::VendorProducts, json!({ "options": options })),
+        (
+            "data.options".to_string(),
+            "options: A product can have at most 10 options; this one has 11.".to_string()
+        )
+    );
+    let ten: Map<String, Value> = (0..10).map(|i| (format!("o{i}"), json!("v"))).collect();
+    assert_eq!(
+        fails_at(Kind::VendorProducts, json!({ "options": ten })),
+        "ok"
+    );
+    assert_eq!(
+        fails_at(
+            Kind::VendorProducts,
+            json!({"options": {"Engraving": "x".repeat(101)}})
+        ),
+        "data.options.Engraving"
+    );
+    assert_eq!(
+        fails_at(
+            Kind::VendorProducts,
+            json!({"options": {"n".repeat(51): "x"}})
+        ),
+        format!("data.options.{}", "n".repeat(51))
+    );
+    let (field, text) = message(
+        Kind::VendorProducts,
+        json!({"product_name": "é".repeat(201)}),
+    );
+    assert_eq!(field, "data.product_name");
+    assert!(text.contains("at most 200 characters"), "{text}");
+    assert_eq!(
+        fails_at(
+            Kind::VendorProducts,
+            json!({"product_name": "é".repeat(200)})
+        ),
+        "ok"
+    );
+    assert_eq!(
+        fails_at(
+            Kind::VendorProducts,
+            json!({"product_category": "c".repeat(101)})
+        ),
+        "data.product_category"
+    );
+
+    let gifts: Vec<Value> = (0..11)
+        .map(|i| json!({"sku": format!("G{i}"), "quantity": 1}))
+        .collect();
+    assert_eq!(
+        message(
+            Kind::VendorOffers,
+            json!({"offer_type": "free_gift", "conditions": {"gift_products": gifts}})
+        ),
+        (
+            "data.conditions.gift_products".to_string(),
+            "conditions.gift_products: A free-gift offer can give at most 10 gift products; this one lists 11."
+                .to_string()
+        )
+    );
+    let eligible: Vec<Value> = (0..101).map(|i| json!(format!("E{i}"))).collect();
+    assert_eq!(
+        fails_at(
+            Kind::VendorOffers,
+            json!({"conditions": {"eligible_products": eligible}})
+        ),
+        "data.conditions.eligible_products"
+    );
+    assert_eq!(
+        fails_at(Kind::VendorOffers, json!({"name": "n".repeat(201)})),
+        "data.name"
+    );
+    assert_eq!(
+        fails_at(Kind::VendorDetails, json!({"name": "n".repeat(201)})),
+        "data.name"
+    );
+    assert_eq!(
+        fails_at(
+            Kind::CustomerDetails,
+            json!({"first_name": "n".repeat(101)})
+        ),
+        "data.first_name"
+    );
+    assert_eq!(
+        fails_at(
+            Kind::VendorShippingOptions,
+            json!({"delivery_time": "d".repeat(101)})
+        ),
+        "data.delivery_time"
+    );
+}

@@ -215,6 +215,7 @@ impl Order {
         };
         let mut kinds = Vec::new();
         order.reprice(ctx, &mut kinds)?;
+        order.check_size(&["items"])?;
         let checked_out = OrderEventKind::CheckedOut {
             customer_id: order.customer.customer_id.clone(),
             vendor_id: order.vendor.vendor_id.clone(),

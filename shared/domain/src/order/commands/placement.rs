@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Coupon, Product};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::{CouponCode, ProductId, Sku, VendorId};
+use crate::limits::MAX_PRODUCTS_PER_ORDER;
 use crate::order::events::{OrderEvent, OrderEventKind, SkuQuantity};
 use crate::order::lifecycle::{self, Transition};
 use crate::order::model::{CouponCounters, Order};
@@ -137,6 +138,19 @@ impl Order {
                 }
             }
             let stock = order.stock_reservations()?;
+            // Offers add at most MAX_GIFT_LINES gift lines, so this holds; checked all the same:
+            // one stock item per product goes into the placement's transaction.
+            if stock.len() > MAX_PRODUCTS_PER_ORDER {
+                return Err(DomainError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "An order can hold at most {MAX_PRODUCTS_PER_ORDER} products, free gifts included; this one would hold {}.",
+                        stock.len()
+                    ),
+                )
+                .at(["lineItems"]));
+            }
+            order.check_size(&["lineItems"])?;
             for reservation in &stock {
                 check_stock(reservation, products, &order.vendor.vendor_id)?;
             }

@@ -9,6 +9,7 @@ mod expiry;
 mod fulfilment;
 mod happy_path;
 mod lifecycle;
+mod limits;
 mod line_items;
 mod payment;
 mod placement;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one command that sets up and runs every test (README "Test"):
 #   1. installs the pinned moto server into .venv-aws (first run only) and starts it on loopback,
+#      and Debian's chromium package when missing (infra/chromium.sh: the GraphiQL browser test),
 #   2. runs the whole workspace test suite (unit, property, conformance on the embedded store AND
 #      on DynamoDB/SQS via moto, end-to-end over HTTP),
 #   3. stops moto again.
@@ -8,6 +9,10 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+
+# Headless Chromium for shared/cli/tests/graphiql.rs (which fails, never skips, without it).
+OMS_CHROMIUM=$(infra/chromium.sh)
+export OMS_CHROMIUM
 
 export MOTO_PORT=${MOTO_PORT:-5005}
 started_here=0

@@ -2,13 +2,9 @@
 
 use std::sync::Arc;
 
-#[cfg(feature = "graphiql")]
-use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-#[cfg(feature = "graphiql")]
-use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use oms_application::caller::Caller;
@@ -106,33 +102,5 @@ pub async fn execute_group(
             Json(error_body("NOT_FOUND", "unknown resolver group", &id.0)),
         )
             .into_response(),
-    }
-}
-
-#[cfg(feature = "graphiql")]
-fn graphiql_page(state: &GraphqlState, endpoint: &str) -> Html<String> {
-    let bearer = state.graphiql_token.as_ref().map(|t| format!("Bearer {t}"));
-    let mut page = GraphiQLSource::build()
-        .endpoint(endpoint)
-        .title("OMS GraphiQL");
-    if let Some(value) = bearer.as_deref() {
-        page = page.header("Authorization", value);
-    }
-    Html(page.finish())
-}
-
-#[cfg(feature = "graphiql")]
-pub async fn graphiql(State(state): State<Arc<GraphqlState>>) -> Html<String> {
-    graphiql_page(&state, "/graphql")
-}
-
-#[cfg(feature = "graphiql")]
-pub async fn graphiql_group(
-    State(state): State<Arc<GraphqlState>>,
-    Path(group): Path<String>,
-) -> Response {
-    match oms_graphql::Group::parse(&group).filter(|g| state.groups.contains_key(g)) {
-        Some(g) => graphiql_page(&state, &format!("/graphql/{}", g.as_str())).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -2,11 +2,13 @@
 //! each HTTP Lambda function (`lambda_http::run(router)`: one resolver group, or the webhooks).
 //!
 //! Routes: `POST /graphql` (whole schema), `POST /graphql/{group}` (one resolver group),
-//! `GET` on both (GraphiQL), `GET /healthz`, `POST /webhooks/{tenant}/{kind}`,
+//! `GET` on both (GraphiQL, with its assets at `GET /graphiql/assets/{file}`), `GET /healthz`, `POST /webhooks/{tenant}/{kind}`,
 //! `POST /webhook/wss/{tenant}/{legacy_kind}`.
 
 pub mod app;
 pub mod demo;
+#[cfg(feature = "graphiql")]
+mod graphiql;
 mod graphql;
 mod request_id;
 mod webhooks;
@@ -135,13 +137,17 @@ pub fn graphql_routes(state: Arc<GraphqlState>) -> Router {
         routes = routes.route("/graphql", post(graphql::execute_full));
         #[cfg(feature = "graphiql")]
         if state.graphiql {
-            routes = routes.route("/graphql", get(graphql::graphiql));
+            routes = routes.route("/graphql", get(graphiql::graphiql));
         }
+    }
+    #[cfg(feature = "graphiql")]
+    if state.graphiql {
+        routes = routes.route(graphiql::ASSETS_PATH, get(graphiql::asset));
     }
     let group = post(graphql::execute_group);
     #[cfg(feature = "graphiql")]
     let group = if state.graphiql {
-        group.get(graphql::graphiql_group)
+        group.get(graphiql::graphiql_group)
     } else {
         group
     };

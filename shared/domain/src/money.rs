@@ -457,3 +457,89 @@ mod tests {
         assert!(Money::parse("99999999999999999999999", Currency::SGD).is_err());
     }
 }
+
+/// Property tests (issue 13 §4): any string or JSON number is parsed to a `Money` or refused with a
+/// typed `INVALID_INPUT`, never a panic; valid amounts survive a format/parse round trip.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_currency() -> impl Strategy<Value = Currency> {
+        proptest::sample::select(CURRENCIES.to_vec())
+            .prop_map(|(code, _)| Currency::parse(code).unwrap_or(Currency::SGD))
+    }
+
+    /// Text that looks like a decimal, often enough to reach every branch of the parser: signs,
+    /// long digit runs, several points, exponents (huge ones too), whitespace and stray bytes.
+    fn arb_decimalish() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[ \t]{0,2}[+-]?[0-9]{0,32}(\\.[0-9]{0,32})?([eE][+-]?[0-9]{1,12})?[ \t]{0,2}",
+            "[-+0-9.eE_ ,]{0,40}",
+            "[0-9]{1,20}\\.[0-9]{0,3}",
+            any::<String>(),
+        ]
+    }
+
+    fn assert_typed(result: &Result<Money, DomainError>) -> Result<(), TestCaseError> {
+        if let Err(e) = result {
+            prop_assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
+            prop_assert!(!e.message.is_empty());
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_string_is_money_or_a_typed_error(text in arb_decimalish(), currency in arb_currency()) {
+            let parsed = Money::parse(&text, currency);
+            assert_typed(&parsed)?;
+            if let Ok(m) = parsed {
+                prop_assert!(m.minor() >= 0);
+                prop_assert_eq!(m.currency(), currency);
+                // What was accepted formats and parses back to itself.
+                prop_assert_eq!(Money::parse(&m.amount_string(), currency).ok(), Some(m));
+            }
+        }
+
+        #[test]
+        fn any_json_value_is_money_or_a_typed_error(
+            value in prop_oneof![
+                any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<u64>().prop_map(serde_json::Value::from),
+                any::<bool>().prop_map(serde_json::Value::from),
+                arb_decimalish().prop_map(serde_json::Value::from),
+            ],
+            currency in arb_currency(),
+        ) {
+            assert_typed(&Money::from_json(&value, currency))?;
+        }
+
+        #[test]
+        fn valid_amounts_round_trip(minor in 0i64..=i64::MAX, currency in arb_currency(), zeros in 0usize..4, pad in "[ \t]{0,2}") {
+            let m = Money::from_minor(minor, currency);
+            let text = m.amount_string();
+            prop_assert_eq!(Money::parse(&text, currency).ok(), Some(m));
+            // Trailing zeros and surrounding blanks are the same amount.
+            let padded = if currency.exponent() == 0 && zeros > 0 {
+                format!("{pad}{text}.{}{pad}", "0".repeat(zeros))
+            } else {
+                format!("{pad}{text}{}{pad}", "0".repeat(if currency.exponent() == 0 { 0 } else { zeros }))
+            };
+            prop_assert_eq!(Money::parse(&padded, currency).ok(), Some(m));
+            prop_assert_eq!(Money::from_json(&serde_json::Value::from(text), currency).ok(), Some(m));
+            prop_assert_eq!(m.to_decimal().normalize().scale() <= currency.exponent(), true);
+        }
+
+        #[test]
+        fn any_currency_code_is_known_or_a_typed_error(code in prop_oneof![any::<String>(), "[a-zA-Z]{3}"]) {
+            if let Err(e) = Currency::parse(&code) {
+                prop_assert_eq!(e.code, ErrorCode::InvalidInput);
+            }
+        }
+    }
+}

@@ -11,7 +11,8 @@
 //!   and re-running the same file re-applies identical content).
 //! - Rows whose cells are all blank are skipped (spreadsheet exports end with such rows).
 //! - Line numbers are PHYSICAL lines of the file (header = line 1), counting the line breaks
-//!   inside quoted cells and blank lines.
+//!   inside quoted cells and blank lines; `\n`, `\r\n` and a lone `\r` (the parser's record
+//!   terminators) are one break each.
 //! - Streaming: one record at a time; memory does not grow with the file.
 
 use std::collections::VecDeque;
@@ -115,7 +116,7 @@ struct LineTracker<R> {
     offset: u64,
     /// `(byte offset, is '\n')` of every '\r' / '\n' not yet passed.
     breaks: VecDeque<(u64, bool)>,
-    /// '\n' bytes already passed.
+    /// Line breaks ('\n', '\r\n', a lone '\r') already passed.
     lines_passed: u64,
 }
 
@@ -139,15 +140,17 @@ impl<R> LineTracker<R> {
     fn line_at(&mut self, start: u64) -> u64 {
         let mut cur = start;
         while let Some(&(off, is_lf)) = self.breaks.front() {
-            if off <= cur {
-                if off == cur {
-                    cur += 1;
-                }
-                self.lines_passed += u64::from(is_lf);
-                self.breaks.pop_front();
-            } else {
+            if off > cur {
                 break;
             }
+            if off == cur {
+                cur += 1;
+            }
+            self.breaks.pop_front();
+            // A '\r' ends a line of its own unless a '\n' follows it (CRLF is one break). The
+            // byte after it has been read: the parser read the whole record starting at `start`.
+            let ends_line = is_lf || self.breaks.front() != Some(&(off + 1, true));
+            self.lines_passed += u64::from(ends_line);
         }
         self.lines_passed + 1
     }
@@ -610,6 +613,26 @@ mod tests {
                 (2, Ok("PRODUCT#p-1".into())),
                 (5, bad("stock")),
                 (7, bad("stock"))
+            ]
+        );
+    }
+
+    #[test]
+    fn lone_cr_line_breaks_count_as_lines() {
+        // Found by the CSV property test: a file with classic-Mac line ends reported every row at
+        // line 1 (only '\n' was counted), though the parser splits records at a lone '\r'.
+        let text = format!(
+            "{PRODUCT_HEADER}\r{}\r\r{}\r\n{}\r",
+            product_row("p-1", "1"),
+            product_row("p-2", "x"),
+            product_row("p-3", "y")
+        );
+        assert_eq!(
+            outcomes(Kind::VendorProducts, &text),
+            vec![
+                (2, Ok("PRODUCT#p-1".into())),
+                (4, bad("stock")),
+                (5, bad("stock"))
             ]
         );
     }

@@ -6,4 +6,5 @@ mod common;
 mod import;
 mod legacy;
 mod receiver;
+mod fuzz;
 mod updater;

@@ -253,3 +253,105 @@ fn webhook_events_accepted_before_a_kill_9_are_applied_after_the_restart() {
         "the journal is empty once all is applied"
     );
 }
+
+/// `query` as `token` over a fresh connection; the payload of `field`, with no user errors.
+fn payload_at(addr: &str, token: &str, query: &str, field: &str) -> Value {
+    let body = json!({ "query": query }).to_string();
+    let (status, text) = http(
+        addr,
+        "POST",
+        "/graphql",
+        &[
+            ("Authorization", format!("Bearer {token}")),
+            ("Content-Type", "application/json".into()),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 200, "{text}");
+    let value: Value = serde_json::from_str(&text).expect("JSON");
+    let payload = value["data"][field].clone();
+    assert_eq!(payload["userErrors"], json!([]), "{field}: {value}");
+    payload
+}
+
+/// Orders placed by concurrent clients (whose commits share fsyncs: the embedded store's group
+/// commit) are all there after a SIGKILL right after the last acknowledgement.
+#[test]
+fn orders_placed_by_concurrent_clients_survive_a_kill_9() {
+    let dir = TempDir::new();
+    let server = Server::start(&dir.0);
+    let addr = server.addr.clone();
+    // One customer per client (one customer's concurrent checkouts contend on its snapshot).
+    let tokens: Vec<String> = (0..8)
+        .map(|c| {
+            let out = run(oms()
+                .args(["token", "--tenant", "demo", "--roles", "customer", "--sub"])
+                .arg(format!("c-kill-{c}"))
+                .arg("--data-dir")
+                .arg(&dir.0));
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            text(&out.stdout).trim().to_string()
+        })
+        .collect();
+    // (client, order id) of every order whose placeOrder was acknowledged.
+    let placed: Vec<(usize, String)> = std::thread::scope(|s| {
+        let clients: Vec<_> = tokens
+            .iter()
+            .enumerate()
+            .map(|(c, token)| {
+                let addr = &addr;
+                s.spawn(move || {
+                    let mut ids = Vec::new();
+                    for n in 0..4 {
+                        let checkout = payload_at(
+                            addr,
+                            token,
+                            r#"mutation { checkoutItems(input: {vendorId: "v-demo", items: [{sku: "MUG-01", quantity: 1}],
+                                destination: {street: "1 Raffles Place", city: "Singapore", postal: "048616", country: "SG"}}) {
+                                order { id } userErrors { code message } } }"#,
+                            "checkoutItems",
+                        );
+                        let id = checkout["order"]["id"].as_str().expect("id").to_string();
+                        payload_at(
+                            addr,
+                            token,
+                            &format!(
+                                r#"mutation {{ selectShippingOption(input: {{orderId: "{id}", method: STANDARD}}) {{
+                                    order {{ id }} userErrors {{ code message }} }} }}"#
+                            ),
+                            "selectShippingOption",
+                        );
+                        let placed = payload_at(
+                            addr,
+                            token,
+                            &format!(
+                                r#"mutation {{ placeOrder(input: {{orderId: "{id}", idempotencyKey: "kill-{c}-{n}"}}) {{
+                                    order {{ status }} userErrors {{ code message }} }} }}"#
+                            ),
+                            "placeOrder",
+                        );
+                        assert_eq!(placed["order"]["status"], "PENDING");
+                        ids.push((c, id));
+                    }
+                    ids
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("a client failed"))
+            .collect()
+    });
+    server.kill_9();
+
+    let server = Server::start(&dir.0);
+    for (c, id) in &placed {
+        let data = server.graphql(
+            &tokens[*c],
+            &format!(r#"{{ getOrder(orderId: "{id}") {{ id status }} }}"#),
+        );
+        assert_eq!(data["getOrder"]["status"], "PENDING", "order {id}: {data}");
+    }
+    assert_eq!(placed.len(), 32);
+    server.stop();
+}

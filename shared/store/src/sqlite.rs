@@ -1,8 +1,14 @@
 //! Embedded SQLite backend: one table mirroring the DynamoDB table, conditions evaluated in Rust
 //! with [`crate::cond::eval`] inside one `BEGIN IMMEDIATE` transaction per write call.
 //!
-//! Calls are serialised on one connection (`Arc<Mutex<Connection>>`, run on the blocking
-//! thread pool). Round trips are counted as DynamoDB would need them without retries: one per
+//! Writes go to one writer thread ([`writer`]) that owns the only writing connection and commits
+//! *groups*: the writes queued while the previous commit synced run one after another in one
+//! transaction, each inside its own savepoint (a write whose condition fails rolls back alone),
+//! and one commit (`synchronous=FULL`: one fsync of the WAL) makes the whole group durable before
+//! any of its writes is acknowledged. Reads of a database file run on separate read connections
+//! (WAL: readers never wait for the writer) on the blocking thread pool, each call in one read
+//! transaction (a consistent snapshot of committed data). An in-memory database has one
+//! connection: its reads go through the writer. Round trips are counted as DynamoDB would need them without retries: one per
 //! call, and one per chunk of 100 keys (`batch_get`) or 25 writes (`batch_write`).
 //! Like DynamoDB, expired rows stay stored (invisible) until overwritten or deleted.
 //!
@@ -10,13 +16,11 @@
 //! (what DynamoDB Streams is on AWS: inserts of the items a [`StreamFilter`] selects, written in
 //! the same transaction as the items) and a *queue journal* (the durable in-process queues).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::{
-    params, params_from_iter, Connection, ErrorCode, OptionalExtension, TransactionBehavior,
-};
+use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension};
 
 use crate::cond::{apply_updates, eval};
 use crate::counter::RoundTrips;
@@ -30,6 +34,7 @@ use crate::table::TABLE;
 use oms_clock::Clock;
 
 mod local_log;
+mod writer;
 
 pub use local_log::{JournalEntry, JournalMessage, StreamEntry, StreamFilter};
 
@@ -78,7 +83,9 @@ CREATE INDEX IF NOT EXISTS queue_journal_queue ON queue_journal (queue, seq);
 
 /// [`ItemStore`] on an embedded SQLite database.
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    writer: writer::Writer,
+    /// Read connections of a database file (`None` in memory: reads go through the writer).
+    readers: Option<Arc<ReadPool>>,
     round_trips: RoundTrips,
     /// Decides which items have expired (the same clock as the use cases').
     clock: Arc<dyn Clock>,
@@ -118,7 +125,12 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql)?;
-        Self::init(conn, clock)
+        let mut store = Self::init(conn, clock)?;
+        store.readers = Some(Arc::new(ReadPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }));
+        Ok(store)
     }
 
     /// A private in-memory database (tests, throwaway runs).
@@ -144,7 +156,8 @@ impl SqliteStore {
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(sql)?;
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: writer::Writer::start(conn)?,
+            readers: None,
             round_trips: RoundTrips::default(),
             clock,
             stream: None,
@@ -152,24 +165,80 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` on the connection on the blocking pool, counting `round_trips` calls.
-    async fn run<T, F>(&self, round_trips: usize, f: F) -> Result<T, StoreError>
+    /// Runs the write `f` in the writer's next group, counting `round_trips` calls: `Ok` once
+    /// the group that holds it committed (durable), `Err` with what `f` returned (its changes
+    /// rolled back) or the group's commit error.
+    async fn write_call<T, F>(&self, round_trips: usize, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         for _ in 0..round_trips {
             self.round_trips.record();
         }
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn
-                .lock()
-                .map_err(|_| StoreError::internal("SQLite connection mutex poisoned"))?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(Box::new(e)))?
+        self.writer.run(f).await
+    }
+
+    /// Runs the read `f` in one read transaction on a read connection (on the blocking pool),
+    /// or through the writer for an in-memory database, counting `round_trips` calls.
+    async fn read_call<T, F>(&self, round_trips: usize, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        for _ in 0..round_trips {
+            self.round_trips.record();
+        }
+        let Some(pool) = &self.readers else {
+            return self.writer.run(f).await;
+        };
+        let pool = Arc::clone(pool);
+        tokio::task::spawn_blocking(move || pool.read(f))
+            .await
+            .map_err(|e| StoreError::Internal(Box::new(e)))?
+    }
+}
+
+/// Idle read connections of a database file, opened on demand (at most as many as reads ever
+/// ran at once).
+struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        conn.prepare_cached("BEGIN")
+            .map_err(sql)?
+            .execute([])
+            .map_err(sql)?;
+        let result = f(&conn);
+        let end = conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut end| end.execute([]));
+        if end.is_ok() && conn.is_autocommit() {
+            if let Ok(mut idle) = self.idle.lock() {
+                idle.push(conn);
+            }
+        }
+        // A connection whose read transaction did not end is dropped (closed), not reused.
+        result
+    }
+
+    fn open(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open(&self.path).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql)?;
+        conn.pragma_update(None, "query_only", true).map_err(sql)?;
+        Ok(conn)
     }
 }
 
@@ -179,7 +248,7 @@ impl ItemStore for SqliteStore {
         limits::check_key(key)?;
         let key = key.clone();
         let now = self.clock.now_unix();
-        self.run(1, move |conn| {
+        self.read_call(1, move |conn| {
             Ok(load(conn, &key)?.filter(|i| !is_expired(i, now)))
         })
         .await
@@ -189,7 +258,7 @@ impl ItemStore for SqliteStore {
         let keys = limits::unique_keys(keys)?;
         let now = self.clock.now_unix();
         let calls = limits::chunks(keys.len(), BATCH_GET_CHUNK);
-        self.run(calls, move |conn| {
+        self.read_call(calls, move |conn| {
             let mut found = Vec::with_capacity(keys.len());
             for key in &keys {
                 if let Some(item) = load(conn, key)?.filter(|i| !is_expired(i, now)) {
@@ -204,7 +273,7 @@ impl ItemStore for SqliteStore {
     async fn query(&self, req: QueryRequest) -> Result<Page, StoreError> {
         limits::check_query(&req)?;
         let now = self.clock.now_unix();
-        self.run(1, move |conn| query(conn, &req, now)).await
+        self.read_call(1, move |conn| query(conn, &req, now)).await
     }
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
@@ -212,14 +281,11 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let stream = self.stream.clone();
         let recorded = self
-            .run(1, move |conn| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(sql)?;
+            .write_call(1, move |tx| {
                 let mut stored = Vec::with_capacity(ops.len());
                 let mut failed = Vec::new();
                 for (i, op) in ops.iter().enumerate() {
-                    let current = load(&tx, &op.key()?)?;
+                    let current = load(tx, &op.key()?)?;
                     if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
                         failed.push(i);
                     }
@@ -230,9 +296,8 @@ impl ItemStore for SqliteStore {
                 }
                 let mut recorded = false;
                 for (op, current) in ops.into_iter().zip(stored) {
-                    recorded |= apply(&tx, op, current, stream.as_ref())?;
+                    recorded |= apply(tx, op, current, stream.as_ref())?;
                 }
-                tx.commit().map_err(sql)?;
                 Ok(recorded)
             })
             .await?;
@@ -245,17 +310,12 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let stream = self.stream.clone();
         let recorded = self
-            .run(1, move |conn| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(sql)?;
-                let current = load(&tx, &key)?;
+            .write_call(1, move |tx| {
+                let current = load(tx, &key)?;
                 if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
                     return Err(StoreError::ConditionFailed);
                 }
-                let recorded = apply(&tx, op, current, stream.as_ref())?;
-                tx.commit().map_err(sql)?;
-                Ok(recorded)
+                apply(tx, op, current, stream.as_ref())
             })
             .await?;
         self.stream_written(recorded);
@@ -267,24 +327,20 @@ impl ItemStore for SqliteStore {
         let calls = limits::chunks(writes.len(), BATCH_WRITE_CHUNK);
         let stream = self.stream.clone();
         let recorded = self
-            .run(calls, move |conn| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(sql)?;
+            .write_call(calls, move |tx| {
                 let mut recorded = false;
                 for write in &writes {
                     match write {
                         BatchWrite::Put(item) => {
                             recorded |=
-                                local_log::record_insert(&tx, stream.as_ref(), item, || {
-                                    Ok(load(&tx, &Key::of(item)?)?.is_none())
+                                local_log::record_insert(tx, stream.as_ref(), item, || {
+                                    Ok(load(tx, &Key::of(item)?)?.is_none())
                                 })?;
-                            upsert(&tx, item)?;
+                            upsert(tx, item)?;
                         }
-                        BatchWrite::Delete(key) => delete(&tx, key)?,
+                        BatchWrite::Delete(key) => delete(tx, key)?,
                     }
                 }
-                tx.commit().map_err(sql)?;
                 Ok(recorded)
             })
             .await?;

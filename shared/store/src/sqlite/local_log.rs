@@ -129,7 +129,7 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Vec<StreamEntry>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.run(0, move |conn| {
+        self.read_call(0, move |conn| {
             let mut stmt = conn
                 .prepare_cached("SELECT seq, body FROM stream WHERE seq > ?1 ORDER BY seq LIMIT ?2")
                 .map_err(sql)?;
@@ -157,7 +157,7 @@ impl SqliteStore {
     /// # Errors
     /// SQLite fails.
     pub async fn stream_trim(&self, through: u64) -> Result<(), StoreError> {
-        self.run(0, move |conn| {
+        self.write_call(0, move |conn| {
             conn.prepare_cached("DELETE FROM stream WHERE seq <= ?1")
                 .map_err(sql)?
                 .execute(params![row_id(through)])
@@ -177,7 +177,7 @@ impl SqliteStore {
         message: JournalMessage,
     ) -> Result<u64, StoreError> {
         let queue = queue.to_owned();
-        self.run(0, move |conn| {
+        self.write_call(0, move |conn| {
             conn.prepare_cached(
                 "INSERT INTO queue_journal (queue, tenant, grp, dedup_id, body)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -201,7 +201,7 @@ impl SqliteStore {
     /// # Errors
     /// SQLite fails.
     pub async fn journal_remove(&self, seq: u64) -> Result<(), StoreError> {
-        self.run(0, move |conn| {
+        self.write_call(0, move |conn| {
             conn.prepare_cached("DELETE FROM queue_journal WHERE seq = ?1")
                 .map_err(sql)?
                 .execute(params![row_id(seq)])
@@ -216,7 +216,7 @@ impl SqliteStore {
     /// # Errors
     /// SQLite fails.
     pub async fn journal_mark(&self, seq: u64, error: Option<String>) -> Result<(), StoreError> {
-        self.run(0, move |conn| {
+        self.write_call(0, move |conn| {
             conn.prepare_cached("UPDATE queue_journal SET dead_error = ?2 WHERE seq = ?1")
                 .map_err(sql)?
                 .execute(params![row_id(seq), error])
@@ -232,7 +232,7 @@ impl SqliteStore {
     /// SQLite fails.
     pub async fn journal_load(&self, queue: &str) -> Result<Vec<JournalEntry>, StoreError> {
         let queue = queue.to_owned();
-        self.run(0, move |conn| {
+        self.read_call(0, move |conn| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT seq, tenant, grp, dedup_id, body, dead_error FROM queue_journal

@@ -1,0 +1,182 @@
+//! The writer thread: group commit on the one writing connection.
+//!
+//! Every write call is a job sent to one OS thread that owns the connection. The thread takes
+//! the jobs queued so far (at most [`MAX_GROUP`]), opens one `BEGIN IMMEDIATE` transaction, runs
+//! each job inside its own savepoint (`RELEASE` when it succeeds, `ROLLBACK TO` when it fails:
+//! a failed condition undoes that job only), then commits once. With `synchronous=FULL` that
+//! commit syncs the WAL, so the whole group is durable before any job is answered: a job is
+//! acknowledged only after the commit that holds it returned, and jobs queued while a commit
+//! syncs share the next one. Jobs run in the order they were sent, each seeing the writes of the
+//! jobs before it, exactly as if each had committed alone; only the fsyncs are shared.
+
+use std::collections::VecDeque;
+use std::sync::mpsc;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::sql;
+use crate::error::StoreError;
+
+/// At most this many jobs share one transaction.
+const MAX_GROUP: usize = 256;
+
+/// What a job hands back once run: whether it succeeded (its savepoint released) and the
+/// function that answers its caller with the group's commit result.
+struct Ran {
+    ok: bool,
+    answer: Box<dyn FnOnce(Result<(), StoreError>) + Send>,
+}
+
+/// Runs the write on the connection; with `None` (the group could not start) only answers.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> Ran + Send>;
+
+/// The sending side; the thread ends (closing the connection) when it is dropped.
+pub(super) struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub(super) fn start(conn: Connection) -> Result<Self, StoreError> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("oms-sqlite-writer".into())
+            .spawn(move || serve(&conn, &queue))
+            .map_err(|e| StoreError::Internal(Box::new(e)))?;
+        Ok(Writer { jobs })
+    }
+
+    /// Runs `f` in the next group; its result once the group committed.
+    pub(super) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T, StoreError>>();
+        let job: Job = Box::new(move |conn| match conn.map(f) {
+            None => Ran {
+                ok: false,
+                answer: Box::new(move |not_started| {
+                    let _ = tx.send(
+                        not_started
+                            .and_then(|()| Err(StoreError::internal("the write did not run"))),
+                    );
+                }),
+            },
+            Some(Ok(value)) => Ran {
+                ok: true,
+                answer: Box::new(move |committed| {
+                    let _ = tx.send(committed.map(|()| value));
+                }),
+            },
+            Some(Err(e)) => Ran {
+                ok: false,
+                answer: Box::new(move |_| {
+                    let _ = tx.send(Err(e));
+                }),
+            },
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::internal("the SQLite writer thread has stopped"))?;
+        rx.await
+            .map_err(|_| StoreError::internal("the SQLite writer thread dropped a write"))?
+    }
+}
+
+fn serve(conn: &Connection, queue: &mpsc::Receiver<Job>) {
+    let mut pending: VecDeque<Job> = VecDeque::new();
+    loop {
+        if pending.is_empty() {
+            match queue.recv() {
+                Ok(job) => pending.push_back(job),
+                Err(_) => return, // the store was dropped
+            }
+        }
+        while pending.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => pending.push_back(job),
+                Err(_) => break,
+            }
+        }
+        group(conn, &mut pending);
+    }
+}
+
+/// Runs jobs from the front of `pending` in one transaction and answers them. Jobs left in
+/// `pending` (when SQLite ended the transaction on its own) run in the next group.
+fn group(conn: &Connection, pending: &mut VecDeque<Job>) {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+        // Nothing ran: every queued job gets the error (busy: Throttled, retryable).
+        for job in pending.drain(..) {
+            (job(None).answer)(Err(copy_error(&e)));
+        }
+        rollback(conn);
+        return;
+    }
+    let mut ran: Vec<Ran> = Vec::with_capacity(pending.len().min(MAX_GROUP));
+    let mut aborted = None;
+    for _ in 0..MAX_GROUP {
+        let Some(job) = pending.pop_front() else {
+            break;
+        };
+        if let Err(e) = exec(conn, "SAVEPOINT job") {
+            aborted = Some(e);
+            pending.push_front(job);
+            break;
+        }
+        let outcome = job(Some(conn));
+        let ended = if outcome.ok {
+            exec(conn, "RELEASE job")
+        } else {
+            exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job"))
+        };
+        ran.push(outcome);
+        if let Err(e) = ended {
+            aborted = Some(e);
+            break;
+        }
+        if conn.is_autocommit() {
+            // SQLite rolled the whole transaction back (an I/O error, out of disk...).
+            aborted = Some(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("the transaction was rolled back".into()),
+            ));
+            break;
+        }
+    }
+    let committed = match aborted {
+        Some(e) => Err(e),
+        None => exec(conn, "COMMIT"),
+    };
+    if committed.is_err() {
+        rollback(conn);
+    }
+    for outcome in ran {
+        (outcome.answer)(committed.as_ref().map(|_| ()).map_err(copy_error));
+    }
+}
+
+fn exec(conn: &Connection, statement: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(statement)?.execute([]).map(|_| ())
+}
+
+fn rollback(conn: &Connection) {
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+}
+
+/// The store error of a group's failure, for each of its jobs.
+fn copy_error(e: &rusqlite::Error) -> StoreError {
+    let copy = match e {
+        rusqlite::Error::SqliteFailure(code, message) => {
+            rusqlite::Error::SqliteFailure(*code, message.clone())
+        }
+        other => {
+            return StoreError::internal(format!("SQLite group commit failed: {other}"));
+        }
+    };
+    sql(copy)
+}

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use futures_util::future::join_all;
 use oms_application::outbound::OUTBOX_ENTITY;
 use oms_application::ports::{Clock, EventQueue, OutboxPosition, QueueMessage, Store};
 use oms_domain::ids::{OrderId, TenantId};
@@ -109,28 +110,17 @@ pub async fn relay(deps: &RelayDeps, event: StreamEvent) -> (StreamBatchResponse
     });
     batch.dedup_by(|a, b| a.tenant == b.tenant && a.position == b.position);
 
+    // Orders are independent: each order's events are published one after another in version
+    // order (one stopping at the first failure, the rest held back), the orders concurrently
+    // (their store writes can then share commits).
+    let orders =
+        batch.chunk_by(|a, b| a.tenant == b.tenant && a.position.order_id == b.position.order_id);
+    let outcomes = join_all(orders.map(|events| publish_in_order(deps, events))).await;
     let mut failed: Vec<&Pending> = Vec::new();
-    for event in &batch {
-        let held_back = failed
-            .iter()
-            .any(|f| f.tenant == event.tenant && f.position.order_id == event.position.order_id);
-        if held_back {
-            failed.push(event);
-            continue;
-        }
-        match publish(deps, event).await {
-            Ok(true) => report.published += 1,
-            Ok(false) => report.already_relayed += 1,
-            Err(reason) => {
-                tracing::warn!(
-                    tenant = %event.tenant,
-                    event_id = %event.event_id,
-                    error = %reason,
-                    "outbound event not relayed; the shard resumes here"
-                );
-                failed.push(event);
-            }
-        }
+    for outcome in outcomes {
+        report.published += outcome.published;
+        report.already_relayed += outcome.already_relayed;
+        failed.extend(outcome.failed);
     }
     report.failed = failed.len();
     let lowest = failed
@@ -147,6 +137,40 @@ pub async fn relay(deps: &RelayDeps, event: StreamEvent) -> (StreamBatchResponse
             .unwrap_or_default(),
     };
     (response, report)
+}
+
+/// What publishing one order's events came to.
+struct OrderOutcome<'a> {
+    published: usize,
+    already_relayed: usize,
+    /// The first failed event and every later one (held back).
+    failed: &'a [Pending],
+}
+
+/// Publishes one order's `events` in order, stopping at the first failure.
+async fn publish_in_order<'a>(deps: &RelayDeps, events: &'a [Pending]) -> OrderOutcome<'a> {
+    let mut outcome = OrderOutcome {
+        published: 0,
+        already_relayed: 0,
+        failed: &[],
+    };
+    for (i, event) in events.iter().enumerate() {
+        match publish(deps, event).await {
+            Ok(true) => outcome.published += 1,
+            Ok(false) => outcome.already_relayed += 1,
+            Err(reason) => {
+                tracing::warn!(
+                    tenant = %event.tenant,
+                    event_id = %event.event_id,
+                    error = %reason,
+                    "outbound event not relayed; the shard resumes here"
+                );
+                outcome.failed = &events[i..];
+                break;
+            }
+        }
+    }
+    outcome
 }
 
 /// Publishes one pending event and expires its outbox item; `false` when it was relayed before.

@@ -28,7 +28,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
@@ -58,11 +58,36 @@ pub const MAX_INTROSPECTION_LIST_NESTING: usize = 3;
 /// async-graphql's message when the parser's own recursion limit is hit.
 const RECURSION_MESSAGE_PREFIX: &str = "The recursion depth of the query";
 
+/// How many distinct query texts keep their parsed document (the cache is emptied when full).
+const PARSED_DOCUMENTS: usize = 512;
+
+/// Parsed documents by query text: a client sends the same few texts (variables apart), so each
+/// is parsed once. Only documents that parsed are kept; the limits are measured per request (a
+/// page size may come from the variables).
+#[derive(Default)]
+pub(crate) struct ParsedDocuments(Mutex<HashMap<String, ExecutableDocument>>);
+
+impl ParsedDocuments {
+    fn get(&self, query: &str) -> Option<ExecutableDocument> {
+        self.0.lock().ok()?.get(query).cloned()
+    }
+
+    fn keep(&self, query: &str, doc: &ExecutableDocument) {
+        if let Ok(mut docs) = self.0.lock() {
+            if docs.len() >= PARSED_DOCUMENTS {
+                docs.clear();
+            }
+            docs.insert(query.to_owned(), doc.clone());
+        }
+    }
+}
+
 /// The extension factory installed by the schema builders.
 pub(crate) struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
+    pub parsed: Arc<ParsedDocuments>,
 }
 
 impl ExtensionFactory for Limits {
@@ -71,6 +96,7 @@ impl ExtensionFactory for Limits {
             max_depth: self.max_depth,
             max_complexity: self.max_complexity,
             introspection: self.introspection,
+            parsed: Arc::clone(&self.parsed),
             measured: OnceLock::new(),
         })
     }
@@ -80,6 +106,7 @@ struct LimitsExtension {
     max_depth: usize,
     max_complexity: usize,
     introspection: bool,
+    parsed: Arc<ParsedDocuments>,
     /// The accepted query's measure, for `extensions.cost`.
     measured: OnceLock<Measure>,
 }
@@ -124,14 +151,21 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if e.message.starts_with(RECURSION_MESSAGE_PREFIX) {
-                QUERY_TOO_COMPLEX
-            } else {
-                GRAPHQL_PARSE_FAILED
-            };
-            with_code(e, code)
-        })?;
+        let doc = match self.parsed.get(query) {
+            Some(doc) => doc,
+            None => {
+                let doc = next.run(ctx, query, variables).await.map_err(|e| {
+                    let code = if e.message.starts_with(RECURSION_MESSAGE_PREFIX) {
+                        QUERY_TOO_COMPLEX
+                    } else {
+                        GRAPHQL_PARSE_FAILED
+                    };
+                    with_code(e, code)
+                })?;
+                self.parsed.keep(query, &doc);
+                doc
+            }
+        };
         let measure = measure(&ctx.schema_env.registry, &doc, variables);
         if !self.introspection && measure.introspection {
             return Err(with_code(

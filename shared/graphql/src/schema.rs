@@ -205,6 +205,7 @@ where
         max_depth: options.max_depth,
         max_complexity: options.max_complexity,
         introspection: options.introspection,
+        parsed: Arc::default(),
     });
     if options.introspection {
         builder

@@ -199,8 +199,13 @@ impl SqliteStore {
     }
 }
 
-/// Idle read connections of a database file, opened on demand (at most as many as reads ever
-/// ran at once).
+/// At most this many idle read connections are kept (more are opened while more reads run).
+const IDLE_READERS: usize = 4;
+/// Each read connection's page cache: 512 KiB (`cache_size` < 0 is in KiB; SQLite's default is
+/// 2 MiB).
+const READER_CACHE_KIB: i64 = -512;
+
+/// Idle read connections of a database file, opened on demand.
 struct ReadPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
@@ -226,10 +231,13 @@ impl ReadPool {
             .and_then(|mut end| end.execute([]));
         if end.is_ok() && conn.is_autocommit() {
             if let Ok(mut idle) = self.idle.lock() {
-                idle.push(conn);
+                if idle.len() < IDLE_READERS {
+                    idle.push(conn);
+                }
             }
         }
-        // A connection whose read transaction did not end is dropped (closed), not reused.
+        // A connection whose read transaction did not end, or one more than the pool keeps, is
+        // dropped (closed), not reused.
         result
     }
 
@@ -238,6 +246,9 @@ impl ReadPool {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;
         conn.pragma_update(None, "query_only", true).map_err(sql)?;
+        // The file's pages stay in the OS page cache; each reader keeps a small cache of its own.
+        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
+            .map_err(sql)?;
         Ok(conn)
     }
 }

@@ -3,8 +3,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod fuzz;
 mod import;
 mod legacy;
 mod receiver;
-mod fuzz;
 mod updater;

@@ -42,7 +42,10 @@ fi
 
 cd "$ROOT"
 cargo build -q -p oms
-OMS_BIN="$ROOT/target/debug/oms"
+# cargo's target directory: CARGO_TARGET_DIR when set (relative to the root, as cargo reads it).
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
+OMS_BIN="$target_dir/debug/oms"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/oms-fuzz.XXXXXX")
 SERVER_PID=

@@ -283,6 +283,11 @@ pub fn kinds<'a>(keys: impl IntoIterator<Item = &'a Key>) -> String {
             None => counted.push((kind, 1)),
         }
     }
+    counts_text(&counted)
+}
+
+/// `kind×count` entries joined by commas, the count left out when it is one (`Stock×2,Vendor`).
+pub fn counts_text(counted: &[(&str, usize)]) -> String {
     counted
         .iter()
         .map(|(k, n)| {

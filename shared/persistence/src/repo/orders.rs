@@ -451,17 +451,7 @@ fn key_kinds(roles: &[OpRole]) -> String {
             _ => kinds.push((kind, 1)),
         }
     }
-    kinds
-        .iter()
-        .map(|(k, n)| {
-            if *n == 1 {
-                (*k).to_owned()
-            } else {
-                format!("{k}×{n}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    keys::counts_text(&kinds)
 }
 
 impl Repository {

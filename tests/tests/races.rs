@@ -723,7 +723,8 @@ async fn product_snapshots_racing_placements_never_free_held_units(backend: Back
 // ---------------------------------------------------------------------------------------------
 
 /// 20 signed webhook deliveries of one new product, versions 1..20 in a shuffled order (the
-/// newest in the middle), all at once: the stored snapshot is version 20's data.
+/// newest in the middle), all at once: the stored snapshot is version 20's data. Then the same
+/// versions of another product applied at once through the store call the queue makes.
 async fn concurrent_webhook_versions_leave_the_newest(backend: Backend) {
     let app = Arc::new(spawn_app(backend).await);
     let versions: Vec<u64> = (0..20u64).map(|i| (i * 7) % 20 + 1).collect();
@@ -784,6 +785,56 @@ async fn concurrent_webhook_versions_leave_the_newest(backend: Backend) {
         .checkout(&app.customer_token(), &[("RACE-WH", 1)], false)
         .await;
     assert_eq!(order["lineItems"][0]["unitPrice"]["amount"], "20.00");
+
+    // The queue hands one product's events to the updater one at a time (in arrival order), so
+    // the same race once more straight through the updater's store call, where nothing orders
+    // them: only the version condition decides.
+    let answers = all_at_once(
+        versions
+            .iter()
+            .map(|&v| {
+                let app = app.clone();
+                async move {
+                    let mut p = product("RACE-WH2", sgd(&format!("{v}.00")), (v * 3) as i64);
+                    p.name = format!("Race product v{v}");
+                    let outcome = app
+                        .store
+                        .apply_product_snapshot(&tenant(TENANT), p, v, chrono::Utc::now())
+                        .await
+                        .unwrap_or_else(|e| panic!("apply_product_snapshot v{v}: {e}"));
+                    (v, outcome)
+                }
+            })
+            .collect(),
+    )
+    .await;
+    for (v, outcome) in &answers {
+        match v {
+            // The newest can never be stale.
+            20 => assert_eq!(*outcome, ApplyOutcome::Applied),
+            _ => assert!(
+                matches!(outcome, ApplyOutcome::Applied | ApplyOutcome::Stale),
+                "v{v}: {outcome:?}"
+            ),
+        }
+    }
+    let item = app
+        .items
+        .get(
+            &keys::product(&tenant(TENANT), &vendor_id(), &sku("RACE-WH2")),
+            true,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("reading the product: {e}"))
+        .unwrap_or_else(|| panic!("the product was never stored"));
+    assert_eq!(codec::number(&item, codec::VERSION), Some(20));
+    let stored: Product =
+        codec::from_body(&item).unwrap_or_else(|e| panic!("the stored product: {e}"));
+    assert_eq!(
+        (stored.name.as_str(), stored.price),
+        ("Race product v20", sgd("20.00"))
+    );
+    assert_eq!(parts(&counters(&app, "RACE-WH2").await), (60, 0, 0, 60));
 }
 
 // ---------------------------------------------------------------------------------------------

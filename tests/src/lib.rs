@@ -11,7 +11,8 @@
 //!
 //! "Nothing changed" is asserted below the repositories: every write call that reaches the item
 //! store and succeeds is counted ([`TestApp::writes`]), so a scenario can check that a rejected
-//! request wrote nothing at all.
+//! request wrote nothing at all. While a journal is open it also records every key read and
+//! written ([`CountingStore::open_journal`]), so a probe can prove which tenants a call reached.
 //!
 //! DynamoDB tests need moto (`eval "$(infra/moto.sh start)"`) and FAIL with a clear message when
 //! `AWS_ENDPOINT_URL` is unset; they never skip.
@@ -97,6 +98,42 @@ pub struct CountingStore {
     succeeded: AtomicU64,
     /// Transactions still to refuse as contended (what DynamoDB reports after its retries).
     contended: AtomicU64,
+    /// The partitions read and written while a journal is open ([`CountingStore::open_journal`]);
+    /// closed (and free) otherwise, so the load and timing suites pay nothing for it.
+    journal: std::sync::Mutex<Option<Vec<StoreAccess>>>,
+    journaling: std::sync::atomic::AtomicBool,
+}
+
+/// One key (or queried partition) a store call touched, as a journal records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreAccess {
+    pub write: bool,
+    /// The partition key (of the table, or of the index a query ran on).
+    pub pk: String,
+    /// The sort key; None for a query (it reads the partition).
+    pub sk: Option<String>,
+}
+
+impl StoreAccess {
+    /// True when the access reaches `tenant`'s data: every tenant-scoped partition key starts
+    /// with `T#<tenant>#` (shared/persistence/src/keys.rs), and the one shared partition, the
+    /// tenant registry, holds one item per tenant (read whole, it lists every tenant).
+    pub fn reaches(&self, tenant: &str) -> bool {
+        if self.pk == oms_persistence::keys::TENANTS_PK {
+            return self.sk.as_deref().is_none_or(|sk| sk == tenant);
+        }
+        self.pk.starts_with(&format!("T#{tenant}#"))
+    }
+}
+
+impl std::fmt::Display for StoreAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.write { "write" } else { "read" };
+        match &self.sk {
+            Some(sk) => write!(f, "{what} {} / {sk}", self.pk),
+            None => write!(f, "{what} partition {}", self.pk),
+        }
+    }
 }
 
 impl CountingStore {
@@ -113,6 +150,54 @@ impl CountingStore {
             attempted: AtomicU64::new(0),
             succeeded: AtomicU64::new(0),
             contended: AtomicU64::new(0),
+            journal: std::sync::Mutex::new(None),
+            journaling: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Starts recording every key read and written (a journal already open is restarted).
+    pub fn open_journal(&self) {
+        *self.journal_lock() = Some(Vec::new());
+        self.journaling.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops recording and hands back what was touched since [`CountingStore::open_journal`].
+    pub fn close_journal(&self) -> Vec<StoreAccess> {
+        self.journaling.store(false, Ordering::SeqCst);
+        self.journal_lock().take().unwrap_or_default()
+    }
+
+    fn journal_lock(&self) -> std::sync::MutexGuard<'_, Option<Vec<StoreAccess>>> {
+        // A test that panicked while holding it leaves a journal that is still a plain list.
+        self.journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn note(&self, write: bool, pk: &str, sk: Option<&str>) {
+        if !self.journaling.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Some(journal) = self.journal_lock().as_mut() {
+            journal.push(StoreAccess {
+                write,
+                pk: pk.to_owned(),
+                sk: sk.map(str::to_owned),
+            });
+        }
+    }
+
+    fn note_key(&self, write: bool, key: &Key) {
+        self.note(write, &key.pk, Some(&key.sk));
+    }
+
+    fn note_op(&self, op: &WriteOp) {
+        // A transaction's condition check reads its key; every other op writes it.
+        let write = !matches!(op, WriteOp::Check { .. });
+        match op.key() {
+            Ok(key) => self.note_key(write, &key),
+            // A put without a key fails in the store anyway; recorded so it cannot hide.
+            Err(_) => self.note(true, "?", None),
         }
     }
 
@@ -146,21 +231,29 @@ impl CountingStore {
 impl ItemStore for CountingStore {
     async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
         let _turn = self.turn().await;
+        self.note_key(false, key);
         self.inner.get(key, consistent).await
     }
 
     async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
         let _turn = self.turn().await;
+        for key in keys {
+            self.note_key(false, key);
+        }
         self.inner.batch_get(keys, consistent).await
     }
 
     async fn query(&self, req: QueryRequest) -> Result<Page, StoreError> {
         let _turn = self.turn().await;
+        self.note(false, &req.pk, None);
         self.inner.query(req).await
     }
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         let _turn = self.turn().await;
+        for op in &ops {
+            self.note_op(op);
+        }
         let contended = self
             .contended
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -174,12 +267,19 @@ impl ItemStore for CountingStore {
 
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
         let _turn = self.turn().await;
+        self.note_op(&op);
         let r = self.inner.write(op).await;
         self.count(r)
     }
 
     async fn batch_write(&self, writes: Vec<BatchWrite>) -> Result<(), StoreError> {
         let _turn = self.turn().await;
+        for write in &writes {
+            match write.key() {
+                Ok(key) => self.note_key(true, &key),
+                Err(_) => self.note(true, "?", None),
+            }
+        }
         let r = self.inner.batch_write(writes).await;
         self.count(r)
     }

@@ -41,6 +41,7 @@ use oms_graphql::async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 use oms_graphql::Group;
 use oms_store::{Index, Item, ItemStore, QueryRequest, SkCondition, Value as StoreValue, WriteOp};
 use oms_sync::kind::{EventType, Kind};
+use oms_sync::signature::wss;
 use oms_webhooks::message::MESSAGE_FORMAT;
 use oms_webhooks::{MessageSource, SyncMessage};
 use serde_json::{json, Value};
@@ -1221,10 +1222,66 @@ impl Hooks<'_> {
     }
 }
 
+impl Hooks<'_> {
+    /// `POST /webhook/wss/{tenant}/{legacy kind}` as the original OMS's senders sign it.
+    async fn post_legacy(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        body: &str,
+        secret: &str,
+    ) -> (u16, Value) {
+        let legacy_kind = kind
+            .legacy_name()
+            .unwrap_or_else(|| panic!("{kind:?} has no legacy route"));
+        let response = self
+            .app
+            .http
+            .post(format!(
+                "{}/webhook/wss/{tenant}/{legacy_kind}",
+                self.base_url
+            ))
+            .header(wss::SIGNATURE_HEADER, wss::sign(secret, body.as_bytes()))
+            .header(
+                wss::TIMESTAMP_HEADER,
+                chrono::Utc::now().timestamp().to_string(),
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST legacy webhook: {e}"));
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+/// Both tenants take the original OMS's senders too (the legacy route exists for them only).
+async fn enable_legacy_senders(app: &TestApp) {
+    for t in [A, B] {
+        let id = tenant(t);
+        let mut config = app
+            .store
+            .get_tenant_config(&id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| TenantConfig::new(id.clone()));
+        config.legacy_wss = true;
+        app.store
+            .put_tenant_config(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 /// Every event type, signed for B's path with B's secret and naming A's objects, is accepted
 /// and applied to B alone; the same events signed with B's secret on A's path are refused
-/// exactly like a bad signature, and write nothing.
+/// exactly like a bad signature, and write nothing. The same for the legacy route.
 async fn probe_webhooks(app: &TestApp, hooks: &Hooks<'_>, w: &World) {
+    enable_legacy_senders(app).await;
     let before = a_state(app, w).await;
     let mut kinds = BTreeSet::new();
     for (i, event_type) in EventType::ALL.into_iter().enumerate() {
@@ -1282,6 +1339,53 @@ async fn probe_webhooks(app: &TestApp, hooks: &Hooks<'_>, w: &World) {
         Kind::ALL.into_iter().collect::<BTreeSet<_>>(),
         "a webhook kind has no event type in the probe"
     );
+    // The legacy route, for every kind the original senders have.
+    for event_type in EventType::ALL {
+        let kind = event_type.kind();
+        let (Some(_), Some(legacy_type)) = (kind.legacy_name(), kind.legacy_event_type()) else {
+            continue;
+        };
+        let what = format!("legacy {} webhook of tenant B", kind.route());
+        let body_for = |t: &str| {
+            let mut data = data_naming_a(event_type, w);
+            data["tenant_id"] = json!(t);
+            json!({"event_type": legacy_type, "data": data}).to_string()
+        };
+        app.items.open_journal();
+        let (status, reply) = hooks
+            .post_legacy(B, kind, &body_for(B), OTHER_WEBHOOK_SECRET)
+            .await;
+        app.wait_idle().await;
+        let touched = app.items.close_journal();
+        assert_eq!(status, 200, "{what}: {reply}");
+        assert_clear(&touched, &what, true);
+        assert!(
+            touched.iter().any(|t| t.write && t.reaches(B)),
+            "{what}: nothing was written to B: {touched:#?}"
+        );
+        let forged = body_for(A);
+        app.items.open_journal();
+        let with_b_secret = hooks
+            .post_legacy(A, kind, &forged, OTHER_WEBHOOK_SECRET)
+            .await;
+        app.wait_idle().await;
+        let touched = app.items.close_journal();
+        let with_no_secret = hooks
+            .post_legacy(A, kind, &forged, "a-secret-nobody-has")
+            .await;
+        assert_eq!(
+            with_b_secret.0, 401,
+            "{what} on A's path: {with_b_secret:?}"
+        );
+        assert_eq!(
+            with_b_secret, with_no_secret,
+            "{what} on A's path: B's secret is answered unlike a bad signature"
+        );
+        assert!(
+            touched.iter().all(|t| !t.write),
+            "{what} on A's path wrote {touched:#?}"
+        );
+    }
     assert_eq!(
         a_state(app, w).await,
         before,
@@ -1461,6 +1565,8 @@ async fn the_webhooks_and_sync_updater_functions_as_tenant_b_touch_only_tenant_b
 
     // The updater on an SQS batch, as the event-source mapping hands it over.
     let before = a_state(&app, &w).await;
+    let later_than_now_ms =
+        u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default() + 3_600_000;
     let records: Vec<Value> = EventType::ALL
         .into_iter()
         .enumerate()
@@ -1472,7 +1578,8 @@ async fn the_webhooks_and_sync_updater_functions_as_tenant_b_touch_only_tenant_b
                 kind: event_type.kind().route().into(),
                 event_type: event_type.as_str().into(),
                 event_id: format!("evt-sqs-b-{i}"),
-                version: 500,
+                // Past the legacy senders' versions (their receive time in ms).
+                version: later_than_now_ms,
                 occurred_at: chrono::Utc::now(),
                 data: data_naming_a(event_type, &w)
                     .as_object()

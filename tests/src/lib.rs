@@ -796,6 +796,50 @@ pub fn product_data(product_id: &str, sku: &str, price: &str, stock: i64) -> Val
     })
 }
 
+/// An order id no tenant has: what someone else's order must look like.
+pub const MISSING_ORDER: &str = "ORD-01J0000000000000000000MISS";
+
+/// Every order mutation (every Mutation field taking an `orderId`) with a valid-looking input
+/// for `id`.
+pub fn order_mutation_inputs(id: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "addLineItems",
+            json!({"orderId": id, "items": [{"sku": "MUG-01", "quantity": 1}]}),
+        ),
+        (
+            "removeLineItems",
+            json!({"orderId": id, "skus": ["T-SHIRT-L"]}),
+        ),
+        (
+            "changeOrderQuantity",
+            json!({"orderId": id, "sku": "T-SHIRT-L", "quantity": 2}),
+        ),
+        (
+            "changeDestination",
+            json!({"orderId": id, "destination": singapore()}),
+        ),
+        ("addCoupon", json!({"orderId": id, "code": "WELCOME10"})),
+        ("removeCoupon", json!({"orderId": id, "code": "WELCOME10"})),
+        (
+            "selectShippingOption",
+            json!({"orderId": id, "method": "STANDARD"}),
+        ),
+        ("placeOrder", json!({"orderId": id})),
+        (
+            "confirmOrder",
+            json!({"orderId": id, "paymentMethod": "CASH_ON_DELIVERY"}),
+        ),
+        ("cancelOrder", json!({"orderId": id, "reason": "not mine"})),
+        ("markAsShipped", json!({"orderId": id})),
+        (
+            "addShippingTrackingReference",
+            json!({"orderId": id, "trackingReference": "https://track.example.com/1"}),
+        ),
+        ("markAsCompleted", json!({"orderId": id})),
+    ]
+}
+
 /// The order of a successful payload; panics with the userErrors otherwise.
 pub fn ok(payload: Value) -> Value {
     let errors = &payload["userErrors"];

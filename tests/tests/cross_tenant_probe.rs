@@ -54,9 +54,6 @@ const B: &str = OTHER_TENANT;
 /// Where the id goes in a probe's variables.
 const ID: &str = "{id}";
 
-/// An order id no tenant has.
-const MISSING_ORDER: &str = "ORD-01J0000000000000000000MISS";
-
 /// Objects only tenant A has, each with a missing counterpart of the same shape for B.
 const A_ONLY_SKU: &str = "A-ONLY-01";
 const MISSING_SKU: &str = "NO-SUCH-01";
@@ -486,7 +483,11 @@ fn order_cases(w: &World, query: &str, variables: fn(&str) -> Value) -> Vec<ById
 
 /// The order mutation `field` on each of A's orders, with an input that would be valid for it.
 fn order_mutation_cases(w: &World, field: &str) -> Vec<ByIdCase> {
-    let input = order_input(field, ID);
+    let input = order_mutation_inputs(ID)
+        .into_iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, input)| input)
+        .unwrap_or_else(|| panic!("no order input for {field}"));
     w.a_orders
         .iter()
         .map(|(label, id)| ByIdCase {
@@ -497,27 +498,6 @@ fn order_mutation_cases(w: &World, field: &str) -> Vec<ByIdCase> {
             missing_id: MISSING_ORDER.into(),
         })
         .collect()
-}
-
-fn order_input(field: &str, id: &str) -> Value {
-    match field {
-        "addLineItems" => json!({"orderId": id, "items": [{"sku": "CAP-01", "quantity": 1}]}),
-        "removeLineItems" => json!({"orderId": id, "skus": ["MUG-01"]}),
-        "changeOrderQuantity" => json!({"orderId": id, "sku": "T-SHIRT-L", "quantity": 2}),
-        "changeDestination" => json!({"orderId": id, "addressId": "addr-home"}),
-        "addCoupon" => json!({"orderId": id, "code": "WELCOME10"}),
-        "removeCoupon" => json!({"orderId": id, "code": "WELCOME10"}),
-        "selectShippingOption" => json!({"orderId": id, "method": "EXPRESS"}),
-        "placeOrder" => json!({"orderId": id}),
-        "confirmOrder" => json!({"orderId": id, "paymentMethod": "CASH_ON_DELIVERY"}),
-        "cancelOrder" => json!({"orderId": id, "reason": "not mine"}),
-        "markAsShipped" => json!({"orderId": id}),
-        "addShippingTrackingReference" => {
-            json!({"orderId": id, "trackingReference": "https://track.example.com/1"})
-        }
-        "markAsCompleted" => json!({"orderId": id}),
-        other => panic!("no order input for {other}"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Vec<StreamEntry>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.read_call(0, move |conn| {
+        self.read_call(0, false, move |conn| {
             let mut stmt = conn
                 .prepare_cached("SELECT seq, body FROM stream WHERE seq > ?1 ORDER BY seq LIMIT ?2")
                 .map_err(sql)?;
@@ -232,7 +232,7 @@ impl SqliteStore {
     /// SQLite fails.
     pub async fn journal_load(&self, queue: &str) -> Result<Vec<JournalEntry>, StoreError> {
         let queue = queue.to_owned();
-        self.read_call(0, move |conn| {
+        self.read_call(0, false, move |conn| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT seq, tenant, grp, dedup_id, body, dead_error FROM queue_journal

@@ -22,6 +22,14 @@
 //! stime of `/proc/<pid>/stat`, over the measured window) and RSS (`VmRSS`, `VmHWM` of
 //! `/proc/<pid>/status`) come from `--pid`; the generator's own CPU is printed too. It runs on
 //! one thread (a current-thread runtime) so it costs the machine little.
+//!
+//! Every mutation also writes an outbound event, which the server relays and delivers in the
+//! background; under load that work lags behind and part of it falls after the measured
+//! window. So after the window the generator stops the clients and watches the server's store
+//! file (`<data-dir>/oms.sqlite`, read-only) until the change stream and the events queue are
+//! empty, then prints the backlog, how long it took to drain and the server's CPU per flow
+//! *with* the drain: the cost a sustained load pays, and so the flows/s the machine's cores can
+//! sustain.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -369,6 +377,38 @@ async fn provision(shared: &Shared) -> Result<(), Failure> {
     }
 }
 
+/// How long the generator waits for the server to relay and deliver its outbound events.
+const DRAIN_LIMIT: Duration = Duration::from_secs(300);
+
+/// Outbound events the server still has to relay (its change stream) or deliver (its events
+/// queue, dead letters aside), from its store file; `None` when the file cannot be read.
+fn outbound_backlog(data_dir: &str) -> Option<u64> {
+    let path = std::path::Path::new(data_dir).join("oms.sqlite");
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()?;
+    conn.busy_timeout(Duration::from_secs(5)).ok()?;
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM stream) + (SELECT count(*) FROM queue_journal \
+         WHERE queue = 'events' AND dead_error IS NULL)",
+        [],
+        |r| r.get::<_, u64>(0),
+    )
+    .ok()
+}
+
+/// Polls the backlog until it is empty (`Some(true)`), or [`DRAIN_LIMIT`] passed.
+async fn wait_drained(data_dir: &str) -> Option<bool> {
+    let started = Instant::now();
+    while started.elapsed() < DRAIN_LIMIT {
+        if outbound_backlog(data_dir)? == 0 {
+            return Some(true);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(false)
+}
+
 /// (utime + stime in seconds, VmRSS kB, VmHWM kB) of `pid`.
 fn proc_usage(pid: &str) -> Option<(f64, u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -441,6 +481,14 @@ async fn run(args: Args) -> Result<(), Failure> {
     for task in tasks {
         tally.merge(task.await?);
     }
+    let backlog = outbound_backlog(&args.data_dir);
+    let drain_started = Instant::now();
+    let drained = match backlog {
+        Some(_) => wait_drained(&args.data_dir).await,
+        None => None,
+    };
+    let drain_seconds = drain_started.elapsed().as_secs_f64();
+    let server_drained = pid.as_deref().and_then(proc_usage);
 
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
@@ -495,6 +543,29 @@ async fn run(args: Args) -> Result<(), Failure> {
         );
     } else {
         println!("server: no --pid (or /proc unreadable): CPU and RSS not measured");
+    }
+    match (backlog, drained, server_before, server_drained) {
+        (Some(left), Some(true), Some((cpu0, _, _)), Some((cpu2, _, _))) => {
+            // Flows finished after the window (at most one per client) are not counted: the
+            // figure errs high by at most `clients` flows' work.
+            let per_flow = (cpu2 - cpu0) / flows;
+            let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+            println!(
+                "outbound events left at the end: {left} (drained in {drain_seconds:.1} s); \
+                 server CPU per flow with them: {:.3} ms -> {cores} cores sustain at most \
+                 {:.0} flows/s",
+                per_flow * 1000.0,
+                cores / per_flow
+            );
+        }
+        (Some(left), _, _, _) => println!(
+            "outbound events left at the end: {left}; not drained within {DRAIN_LIMIT:?} (or \
+             no --pid): CPU per flow with them not measured"
+        ),
+        (None, ..) => println!(
+            "outbound backlog: no readable {}/oms.sqlite (--data-dir): not measured",
+            args.data_dir
+        ),
     }
     if let (Some((c0, _, _)), Some((c1, _, _))) = (self_before, self_after) {
         println!(

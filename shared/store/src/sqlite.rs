@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, ErrorCode};
 
 use crate::cond::{apply_updates, eval};
 use crate::counter::RoundTrips;
@@ -34,13 +34,15 @@ use crate::limits::{self, BATCH_GET_CHUNK, BATCH_WRITE_CHUNK};
 use crate::table::TABLE;
 use oms_clock::Clock;
 
+mod body;
 mod local_log;
 mod writer;
 
 pub use local_log::{JournalEntry, JournalMessage, StreamEntry, StreamFilter};
 
-/// 2: the change stream and the queue journal.
-const SCHEMA_VERSION: i64 = 2;
+/// 2: the change stream and the queue journal. 3: item bodies in the binary form of [`body`]
+/// (rows of schema 2, JSON text, are still read; a binary of schema 2 refuses a file of 3).
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -413,20 +415,34 @@ fn apply(
 
 /// The stored item under `key`, expired or not.
 fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
-    let body: Option<String> = conn
+    let mut stmt = conn
         .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2")
-        .map_err(sql)?
-        .query_row(params![key.pk, key.sk], |r| r.get(0))
-        .optional()
         .map_err(sql)?;
-    body.map(|b| decode(&b)).transpose()
+    let mut rows = stmt.query(params![key.pk, key.sk]).map_err(sql)?;
+    match rows.next().map_err(sql)? {
+        Some(row) => row_body(row).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The item in column 0 of `row`: decoded from the row's bytes, without copying them first.
+/// Bodies are binary ([`body`]) since schema 3; text bodies are the JSON of schema 2.
+fn row_body(row: &rusqlite::Row<'_>) -> Result<Item, StoreError> {
+    match row.get_ref(0).map_err(sql)? {
+        rusqlite::types::ValueRef::Blob(bytes) | rusqlite::types::ValueRef::Text(bytes) => {
+            body::decode(bytes)
+        }
+        _ => Err(StoreError::internal(
+            "stored item body is neither text nor bytes",
+        )),
+    }
 }
 
 fn upsert(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     let key = Key::of(item)?;
     let s = |name: &str| item.get(name).and_then(Value::as_s);
     let expires_at = item.get(attr::EXPIRES_AT).and_then(Value::as_n);
-    let body = serde_json::to_string(item).map_err(|e| StoreError::Internal(Box::new(e)))?;
+    let body = body::encode(item);
     conn.prepare_cached(
         "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk,
                                        gsi4pk, gsi4sk, expires_at, body)
@@ -527,17 +543,14 @@ fn query(conn: &Connection, req: &QueryRequest, now: i64) -> Result<Page, StoreE
     sql_text.push_str(&format!(" LIMIT {}", req.limit));
 
     let mut stmt = conn.prepare_cached(&sql_text).map_err(sql)?;
-    let bodies = stmt
-        .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))
-        .map_err(sql)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(sql)?;
+    let mut rows = stmt.query(params_from_iter(args.iter())).map_err(sql)?;
     // What the index holds of each item (its projection), as DynamoDB returns and sizes it.
-    let mut read = bodies
-        .iter()
-        .map(|b| decode(b))
-        .filter_map(|item| item.map(|i| TABLE.project(req.index, &i)).transpose())
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut read = Vec::new();
+    while let Some(row) = rows.next().map_err(sql)? {
+        if let Some(item) = TABLE.project(req.index, &row_body(row)?) {
+            read.push(item);
+        }
+    }
     let fits = limits::query_page_len(read.iter().map(limits::item_size));
     let cut = fits < read.len();
     read.truncate(fits);
@@ -576,8 +589,9 @@ fn prefix_upper_bound(prefix: &str) -> Option<String> {
     None
 }
 
+/// An item stored as JSON text (the change stream's entries).
 fn decode(body: &str) -> Result<Item, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::Internal(Box::new(e)))
+    body::decode(body.as_bytes())
 }
 
 /// Busy/locked databases (another writer held the lock past the busy timeout) are contention:

@@ -1420,6 +1420,7 @@ async fn a_csv_import_into_tenant_b_naming_tenant_a_objects_writes_only_tenant_b
             dry_run: false,
             default_version: 70,
             imported_at: chrono::Utc::now(),
+            rows_in_flight: oms_webhooks::IMPORT_CONCURRENCY,
         };
         app.items.open_journal();
         let report = oms_webhooks::import_csv(

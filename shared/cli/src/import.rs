@@ -88,6 +88,13 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
         dry_run: args.dry_run,
         default_version: version,
         imported_at,
+        // The embedded store shares a commit among the writes in flight: more of them, fewer
+        // fsyncs. DynamoDB keeps the rate a new on-demand table takes.
+        rows_in_flight: if args.store.dynamodb_table.is_some() {
+            oms_webhooks::IMPORT_CONCURRENCY
+        } else {
+            oms_webhooks::EMBEDDED_IMPORT_CONCURRENCY
+        },
     };
     let mut progress = |p: oms_webhooks::ImportProgress| {
         if let Some(bar) = &bar {

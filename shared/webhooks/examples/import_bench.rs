@@ -42,6 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         dry_run,
         default_version: 1,
         imported_at: chrono::DateTime::UNIX_EPOCH,
+        rows_in_flight: oms_webhooks::EMBEDDED_IMPORT_CONCURRENCY,
     };
     let started = Instant::now();
     let report = import_csv(

@@ -18,6 +18,7 @@ pub mod updater;
 
 pub use import::{
     import_csv, write_error_report_csv, ImportError, ImportOptions, ImportProgress, ImportReport,
+    EMBEDDED_IMPORT_CONCURRENCY, IMPORT_CONCURRENCY,
 };
 pub use legacy::receive_legacy;
 pub use message::{MessageSource, SyncMessage, ValidMessage};

@@ -434,6 +434,7 @@ fn arbitrary_csv_rows_get_typed_row_errors() {
                 dry_run: false,
                 default_version: 1_764_064_800_000,
                 imported_at: now(),
+                rows_in_flight: oms_webhooks::IMPORT_CONCURRENCY,
             };
             let result = rt.block_on(oms_webhooks::import_csv(
                 h.store.as_ref(),

@@ -19,6 +19,7 @@ fn options(dry_run: bool) -> ImportOptions {
         dry_run,
         default_version: VERSION,
         imported_at: imported_at(VERSION),
+        rows_in_flight: oms_webhooks::IMPORT_CONCURRENCY,
     }
 }
 
@@ -241,6 +242,7 @@ async fn re_importing_the_same_file_changes_nothing() {
         dry_run: false,
         default_version: VERSION + 1,
         imported_at: imported_at(VERSION + 1),
+        rows_in_flight: oms_webhooks::IMPORT_CONCURRENCY,
     };
     assert_eq!(
         run(&h, "t1", kind, csv, later).await.unwrap().applied,
@@ -250,6 +252,22 @@ async fn re_importing_the_same_file_changes_nothing() {
 
 #[tokio::test]
 async fn rows_for_one_item_keep_file_order_and_a_version_column_wins() {
+    // Whatever the number of rows in flight (0 counts as 1), the file's order decides.
+    for limit in [
+        0,
+        1,
+        oms_webhooks::IMPORT_CONCURRENCY,
+        oms_webhooks::EMBEDDED_IMPORT_CONCURRENCY,
+    ] {
+        rows_for_one_item_keep_file_order(ImportOptions {
+            rows_in_flight: limit,
+            ..options(false)
+        })
+        .await;
+    }
+}
+
+async fn rows_for_one_item_keep_file_order(opts: ImportOptions) {
     let h = Harness::new().await;
     // Same product twice at the same version: the first row wins, like a row-by-row import.
     // Many offers of one vendor share one item: none may be lost to contention.
@@ -259,7 +277,7 @@ async fn rows_for_one_item_keep_file_order_and_a_version_column_wins() {
     csv.push_str("p-2,v-1,SKU-2,Old,1.00,SGD,3,0.1,1,1,1,5\n");
     csv.push_str("p-2,v-1,SKU-2,New,1.00,SGD,4,0.1,1,1,1,9\n");
     csv.push_str("p-2,v-1,SKU-2,Older,1.00,SGD,5,0.1,1,1,1,7\n");
-    let report = run(&h, "t1", Kind::VendorProducts, &csv, options(false))
+    let report = run(&h, "t1", Kind::VendorProducts, &csv, opts)
         .await
         .unwrap();
     assert_eq!((report.applied, report.stale), (3, 2));
@@ -277,7 +295,7 @@ async fn rows_for_one_item_keep_file_order_and_a_version_column_wins() {
     for i in 0..40 {
         offers.push_str(&format!("v-1,o-{i},Offer {i},percentage_discount,5,true\n"));
     }
-    let report = run(&h, "t1", Kind::VendorOffers, &offers, options(false))
+    let report = run(&h, "t1", Kind::VendorOffers, &offers, opts)
         .await
         .unwrap();
     assert_eq!(report.applied, 40);
@@ -415,6 +433,7 @@ async fn a_product_row_counts_the_shipments_made_before_the_import() {
         dry_run: false,
         default_version: version,
         imported_at: imported_at(version),
+        rows_in_flight: oms_webhooks::IMPORT_CONCURRENCY,
     };
     let stock = || async { h.catalog("t1", "v-1", &["SKU-1"], &[]).await.products[0].stock };
     run(&h, "t1", Kind::VendorProducts, &csv(5), at(VERSION))

@@ -30,8 +30,8 @@ use oms_auth::{AuthConfig, Authenticator};
 use oms_clock::ShiftedClock;
 use oms_domain::address::Country;
 use oms_domain::auth::Role;
-use oms_domain::catalog::{Package, Product};
-use oms_domain::ids::{CustomerId, ProductId, Sku, TenantId, VendorId};
+use oms_domain::catalog::{Coupon, Package, Product};
+use oms_domain::ids::{CouponCode, CustomerId, OfferId, ProductId, Sku, TenantId, VendorId};
 use oms_domain::money::{Currency, Money};
 use oms_graphql::SchemaOptions;
 use oms_persistence::Repository;
@@ -434,24 +434,14 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
         options: SchemaOptions::default(),
         graphiql_token: None,
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("local addr: {e}"));
-    let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            eprintln!("test server stopped: {e}");
-        }
-    });
+    let (base_url, server) = serve(router).await;
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap_or_else(|e| panic!("http client: {e}"));
     TestApp {
-        base_url: format!("http://{addr}"),
+        base_url,
         http,
         secret,
         backend,
@@ -464,6 +454,23 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
         server,
         _dir: dir,
     }
+}
+
+/// Serves `router` on 127.0.0.1 (a random port) until the handle is aborted: the base URL
+/// (`http://127.0.0.1:<port>`) and the server's task.
+pub async fn serve(router: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("local addr: {e}"));
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            eprintln!("test server stopped: {e}");
+        }
+    });
+    (format!("http://{addr}"), server)
 }
 
 /// Seeds `demo` and `other` (same ids, other prices and webhook secret).
@@ -528,6 +535,22 @@ pub fn product(sku: &str, price: Money, stock: i64) -> Product {
         },
         is_active: true,
         is_taxable: true,
+    }
+}
+
+/// An active coupon `code` of `v-demo` on the offer of WELCOME10 (`o-welcome10`, 10 % off),
+/// without limits, dates or a minimum subtotal.
+pub fn demo_coupon(code: &str) -> Coupon {
+    Coupon {
+        vendor_id: VendorId::new(VENDOR).unwrap_or_else(|e| panic!("{e}")),
+        code: CouponCode::new(code).unwrap_or_else(|e| panic!("coupon code {code}: {e}")),
+        offer_id: OfferId::new("o-welcome10").unwrap_or_else(|e| panic!("{e}")),
+        starts_at: None,
+        ends_at: None,
+        is_active: true,
+        usage_limit: None,
+        per_customer_limit: None,
+        minimum_subtotal: None,
     }
 }
 
@@ -689,6 +712,18 @@ impl TestApp {
             .await);
         ok(self
             .mutate(token, "placeOrder", json!({"orderId": id}))
+            .await)
+    }
+
+    /// [`TestApp::pending_order`], then confirmOrder with cash on delivery: the CONFIRMED order.
+    pub async fn confirmed_order(&self, token: &str, items: &[(&str, i64)]) -> Value {
+        let id = id_of(&self.pending_order(token, items).await);
+        ok(self
+            .mutate(
+                token,
+                "confirmOrder",
+                json!({"orderId": id, "paymentMethod": "CASH_ON_DELIVERY"}),
+            )
             .await)
     }
 

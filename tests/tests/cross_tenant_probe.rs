@@ -31,10 +31,8 @@ use oms_application::records::{TenantConfig, TenantSecrets};
 use oms_auth::{AuthConfig, Authenticator};
 use oms_domain::address::Address;
 use oms_domain::auth::Role;
-use oms_domain::catalog::{
-    AddressType, Coupon, Customer, CustomerAddress, UserAuthorization, Vendor,
-};
-use oms_domain::ids::{AddressId, CouponCode, CustomerId, OfferId, Sku, UserId, VendorId};
+use oms_domain::catalog::{AddressType, Customer, CustomerAddress, UserAuthorization, Vendor};
+use oms_domain::ids::{AddressId, CustomerId, Sku, UserId, VendorId};
 use oms_e2e::*;
 use oms_graphql::async_graphql::parser::parse_schema;
 use oms_graphql::async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
@@ -144,9 +142,12 @@ struct OwnCase {
     variables: Value,
 }
 
+/// The by-id cases of one field, made from the world.
+type ByIdCases = Box<dyn Fn(&World) -> Vec<ByIdCase>>;
+
 /// How one schema field is probed.
 struct Probe {
-    by_id: fn(&World) -> Vec<ByIdCase>,
+    by_id: ByIdCases,
     own: fn() -> Vec<OwnCase>,
 }
 
@@ -166,7 +167,7 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
         (
             "me",
             Probe {
-                by_id: no_id_cases,
+                by_id: Box::new(no_id_cases),
                 own: || {
                     vec![OwnCase {
                         label: "the caller",
@@ -179,7 +180,7 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
         (
             "listCustomerAddresses",
             Probe {
-                by_id: no_id_cases,
+                by_id: Box::new(no_id_cases),
                 own: || {
                     vec![OwnCase {
                         label: "the caller's address book",
@@ -192,26 +193,26 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
         (
             "getOrder",
             Probe {
-                by_id: |w| {
+                by_id: Box::new(|w| {
                     order_cases(
                         w,
                         &format!("query($orderId: ID!) {{ getOrder(orderId: $orderId) {{ {ORDER_FIELDS} }} }}"),
                         |id| json!({"orderId": id}),
                     )
-                },
+                }),
                 own: no_own_cases,
             },
         ),
         (
             "listShippingOptions",
             Probe {
-                by_id: |w| {
+                by_id: Box::new(|w| {
                     order_cases(
                         w,
                         "query($orderId: ID!) { listShippingOptions(orderId: $orderId) { options { method name deliveryTime cost { amount currency } } userErrors { code field message } } }",
                         |id| json!({"orderId": id}),
                     )
-                },
+                }),
                 own: no_own_cases,
             },
         ),
@@ -219,7 +220,7 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
             "listOrders",
             Probe {
                 // A's cursor against B's cursor of another list: both are someone else's.
-                by_id: |w| {
+                by_id: Box::new(|w| {
                     vec![ByIdCase {
                         label: "A's list cursor".into(),
                         query: "query($after: String) { listOrders(as: CUSTOMER, first: 1, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }".into(),
@@ -227,7 +228,7 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
                         a_id: w.a_cursor.clone(),
                         missing_id: w.b_foreign_cursor.clone(),
                     }]
-                },
+                }),
                 own: || {
                     let list = |label, side: &str, status: Option<&str>| {
                         OwnCase {
@@ -251,7 +252,7 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
         (
             "syncUser",
             Probe {
-                by_id: no_id_cases,
+                by_id: Box::new(no_id_cases),
                 own: || {
                     let sync = |label, input: &str| {
                         OwnCase {
@@ -270,7 +271,7 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
         (
             "checkoutItems",
             Probe {
-                by_id: |_| {
+                by_id: Box::new(|_| {
                     vec![
                         order_mutation_case(
                             "checkoutItems",
@@ -287,7 +288,7 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
                             MISSING_SKU,
                         ),
                     ]
-                },
+                }),
                 own: || {
                     let checkout = |label, input: Value| OwnCase {
                         label,
@@ -307,84 +308,51 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
                 },
             },
         ),
-        order_mutation_entry("addLineItems", |w| {
-            let mut cases = order_mutation_cases(w, "addLineItems");
-            cases.push(on_b_draft(
-                w,
-                "addLineItems",
-                "A's product",
-                json!({"items": [{"sku": ID, "quantity": 1}]}),
-                A_ONLY_SKU,
-                MISSING_SKU,
-            ));
-            cases
-        }),
-        order_mutation_entry("removeLineItems", |w| {
-            let mut cases = order_mutation_cases(w, "removeLineItems");
-            cases.push(on_b_draft(
-                w,
-                "removeLineItems",
-                "A's product",
-                json!({"skus": [ID]}),
-                A_ONLY_SKU,
-                MISSING_SKU,
-            ));
-            cases
-        }),
-        order_mutation_entry("changeOrderQuantity", |w| {
-            let mut cases = order_mutation_cases(w, "changeOrderQuantity");
-            cases.push(on_b_draft(
-                w,
-                "changeOrderQuantity",
-                "A's product",
-                json!({"sku": ID, "quantity": 2}),
-                A_ONLY_SKU,
-                MISSING_SKU,
-            ));
-            cases
-        }),
-        order_mutation_entry("changeDestination", |w| {
-            let mut cases = order_mutation_cases(w, "changeDestination");
-            cases.push(on_b_draft(
-                w,
-                "changeDestination",
-                "A's address",
-                json!({"addressId": ID}),
-                A_ONLY_ADDRESS,
-                MISSING_ADDRESS,
-            ));
-            cases
-        }),
-        order_mutation_entry("addCoupon", |w| {
-            let mut cases = order_mutation_cases(w, "addCoupon");
-            cases.push(on_b_draft(
-                w,
-                "addCoupon",
-                "A's coupon",
-                json!({"code": ID}),
-                A_ONLY_COUPON,
-                MISSING_COUPON,
-            ));
-            cases
-        }),
-        order_mutation_entry("removeCoupon", |w| {
-            let mut cases = order_mutation_cases(w, "removeCoupon");
-            cases.push(on_b_draft(
-                w,
-                "removeCoupon",
-                "A's coupon",
-                json!({"code": ID}),
-                A_ONLY_COUPON,
-                MISSING_COUPON,
-            ));
-            cases
-        }),
-        order_mutation_entry("selectShippingOption", |w| {
-            order_mutation_cases(w, "selectShippingOption")
-        }),
-        order_mutation_entry("placeOrder", |w| order_mutation_cases(w, "placeOrder")),
-        order_mutation_entry("confirmOrder", |w| {
-            let mut cases = order_mutation_cases(w, "confirmOrder");
+        order_mutation_entry_with(
+            "addLineItems",
+            "A's product",
+            json!({"items": [{"sku": ID, "quantity": 1}]}),
+            A_ONLY_SKU,
+            MISSING_SKU,
+        ),
+        order_mutation_entry_with(
+            "removeLineItems",
+            "A's product",
+            json!({"skus": [ID]}),
+            A_ONLY_SKU,
+            MISSING_SKU,
+        ),
+        order_mutation_entry_with(
+            "changeOrderQuantity",
+            "A's product",
+            json!({"sku": ID, "quantity": 2}),
+            A_ONLY_SKU,
+            MISSING_SKU,
+        ),
+        order_mutation_entry_with(
+            "changeDestination",
+            "A's address",
+            json!({"addressId": ID}),
+            A_ONLY_ADDRESS,
+            MISSING_ADDRESS,
+        ),
+        order_mutation_entry_with(
+            "addCoupon",
+            "A's coupon",
+            json!({"code": ID}),
+            A_ONLY_COUPON,
+            MISSING_COUPON,
+        ),
+        order_mutation_entry_with(
+            "removeCoupon",
+            "A's coupon",
+            json!({"code": ID}),
+            A_ONLY_COUPON,
+            MISSING_COUPON,
+        ),
+        order_mutation_entry("selectShippingOption"),
+        order_mutation_entry("placeOrder"),
+        order_mutation_entry_plus("confirmOrder", |w| {
             // A's verified payment, quoted for B's own PENDING order.
             let mut case = order_mutation_case(
                 "confirmOrder",
@@ -394,30 +362,47 @@ fn probe_table() -> Vec<(&'static str, Probe)> {
                 MISSING_TRANSACTION,
             );
             case.label = format!("{} on B's PENDING order", case.label);
-            cases.push(case);
-            cases
+            vec![case]
         }),
-        order_mutation_entry("cancelOrder", |w| order_mutation_cases(w, "cancelOrder")),
-        order_mutation_entry("markAsShipped", |w| {
-            order_mutation_cases(w, "markAsShipped")
-        }),
-        order_mutation_entry("addShippingTrackingReference", |w| {
-            order_mutation_cases(w, "addShippingTrackingReference")
-        }),
-        order_mutation_entry("markAsCompleted", |w| {
-            order_mutation_cases(w, "markAsCompleted")
-        }),
+        order_mutation_entry("cancelOrder"),
+        order_mutation_entry("markAsShipped"),
+        order_mutation_entry("addShippingTrackingReference"),
+        order_mutation_entry("markAsCompleted"),
     ]
 }
 
-fn order_mutation_entry(
+/// The order mutation `field` on each of A's orders ([`order_mutation_cases`]).
+fn order_mutation_entry(field: &'static str) -> (&'static str, Probe) {
+    order_mutation_entry_plus(field, |_| Vec::new())
+}
+
+/// The order mutation `field` on each of A's orders, and once more on B's own DRAFT order
+/// naming A's object `a_id` where `input` has [`ID`] ([`on_b_draft`]).
+fn order_mutation_entry_with(
     field: &'static str,
-    by_id: fn(&World) -> Vec<ByIdCase>,
+    label: &'static str,
+    input: Value,
+    a_id: &'static str,
+    missing_id: &'static str,
+) -> (&'static str, Probe) {
+    order_mutation_entry_plus(field, move |w| {
+        vec![on_b_draft(w, field, label, input.clone(), a_id, missing_id)]
+    })
+}
+
+/// The order mutation `field` on each of A's orders, then the cases `more` gives.
+fn order_mutation_entry_plus(
+    field: &'static str,
+    more: impl Fn(&World) -> Vec<ByIdCase> + 'static,
 ) -> (&'static str, Probe) {
     (
         field,
         Probe {
-            by_id,
+            by_id: Box::new(move |w| {
+                let mut cases = order_mutation_cases(w, field);
+                cases.extend(more(w));
+                cases
+            }),
             own: no_own_cases,
         },
     )
@@ -582,17 +567,7 @@ async fn seed_a_only(app: &TestApp) {
         // Same address id as B's `addr-home`, other street.
         customer_address("addr-home", &format!("1 {A_MARK} Place"), true),
         customer_address(A_ONLY_ADDRESS, &format!("7 {A_MARK} Road"), false),
-        SnapshotWrite::Coupon(Coupon {
-            vendor_id: vendor_id(VENDOR),
-            code: CouponCode::new(A_ONLY_COUPON).unwrap_or_else(|e| panic!("{e}")),
-            offer_id: OfferId::new("o-welcome10").unwrap_or_else(|e| panic!("{e}")),
-            starts_at: None,
-            ends_at: None,
-            is_active: true,
-            usage_limit: None,
-            per_customer_limit: None,
-            minimum_subtotal: None,
-        }),
+        SnapshotWrite::Coupon(demo_coupon(A_ONLY_COUPON)),
         SnapshotWrite::Product(product(A_ONLY_SKU, sgd("7.00"), 50)),
         SnapshotWrite::Vendor(Vendor {
             vendor_id: vendor_id(A_ONLY_VENDOR),
@@ -644,22 +619,8 @@ async fn world(app: &TestApp) -> World {
     let reply = app.post_webhook(A, "payments", &paid, WEBHOOK_SECRET).await;
     assert_eq!(reply.status, 202, "A's payment: {:?}", reply.body);
     app.wait_idle().await;
-    let confirmed = id_of(&app.pending_order(&c, &[("CAP-01", 1)]).await);
-    ok(app
-        .mutate(
-            &c,
-            "confirmOrder",
-            json!({"orderId": confirmed, "paymentMethod": "CASH_ON_DELIVERY"}),
-        )
-        .await);
-    let shipped = id_of(&app.pending_order(&c, &[("HOODIE-M", 1)]).await);
-    ok(app
-        .mutate(
-            &c,
-            "confirmOrder",
-            json!({"orderId": shipped, "paymentMethod": "CASH_ON_DELIVERY"}),
-        )
-        .await);
+    let confirmed = id_of(&app.confirmed_order(&c, &[("CAP-01", 1)]).await);
+    let shipped = id_of(&app.confirmed_order(&c, &[("HOODIE-M", 1)]).await);
     ok(app
         .mutate(&v, "markAsShipped", json!({"orderId": shipped}))
         .await);
@@ -783,14 +744,7 @@ async fn change_a(app: &TestApp, n: u64) {
         app.apply(A, write, version).await;
     }
     let c = a_customer(app);
-    let order = id_of(&app.pending_order(&c, &[("T-SHIRT-L", 1)]).await);
-    ok(app
-        .mutate(
-            &c,
-            "confirmOrder",
-            json!({"orderId": order, "paymentMethod": "CASH_ON_DELIVERY"}),
-        )
-        .await);
+    app.confirmed_order(&c, &[("T-SHIRT-L", 1)]).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1456,22 +1410,6 @@ async fn a_csv_import_into_tenant_b_naming_tenant_a_objects_writes_only_tenant_b
 // ---------------------------------------------------------------------------------------------
 // The Lambda handlers, composed as their mains compose them but over the journaled store.
 // ---------------------------------------------------------------------------------------------
-
-/// Serves `router` on 127.0.0.1 (the HTTP functions' routers, as the Lambda adapter feeds them).
-async fn serve(router: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("local addr: {e}"));
-    let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            eprintln!("function server stopped: {e}");
-        }
-    });
-    (format!("http://{addr}"), server)
-}
 
 fn clock_of(app: &TestApp) -> Arc<dyn Clock> {
     app.clock.clone()

@@ -91,16 +91,9 @@ async fn demo_orders(app: &TestApp) -> (String, String) {
             .await,
     );
     let confirmed = id_of(
-        &app.pending_order(&c, &[("T-SHIRT-L", 1), ("CAP-01", 1)])
+        &app.confirmed_order(&c, &[("T-SHIRT-L", 1), ("CAP-01", 1)])
             .await,
     );
-    ok(app
-        .mutate(
-            &c,
-            "confirmOrder",
-            json!({"orderId": confirmed, "paymentMethod": "CASH_ON_DELIVERY"}),
-        )
-        .await);
     (draft, confirmed)
 }
 

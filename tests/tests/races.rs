@@ -16,7 +16,7 @@ use std::sync::Arc;
 use oms_application::ports::{ApplyOutcome, CatalogRequest, SnapshotWrite};
 use oms_domain::auth::Role;
 use oms_domain::catalog::{Coupon, Product};
-use oms_domain::ids::{CouponCode, CustomerId, OfferId, ProductId, Sku, VendorId};
+use oms_domain::ids::{CouponCode, CustomerId, ProductId, Sku, VendorId};
 use oms_e2e::*;
 use oms_persistence::stock::StockCounters;
 use oms_persistence::{codec, keys};
@@ -134,6 +134,15 @@ async fn counters(app: &TestApp, s: &str) -> StockCounters {
     c
 }
 
+/// The stored product item of `s` (tenant demo, `v-demo`), read consistently.
+async fn product_item(app: &TestApp, s: &str) -> oms_store::Item {
+    app.items
+        .get(&keys::product(&tenant(TENANT), &vendor_id(), &sku(s)), true)
+        .await
+        .unwrap_or_else(|e| panic!("reading the product item of {s}: {e}"))
+        .unwrap_or_else(|| panic!("no product item for {s}"))
+}
+
 /// `(on_hand, held, shipped, available)`.
 fn parts(c: &StockCounters) -> (i64, i64, i64, i64) {
     (c.on_hand, c.held, c.shipped, c.available())
@@ -154,9 +163,20 @@ fn buyer(app: &TestApp, name: &str) -> String {
     app.token(TENANT, name, &[Role::Customer], None)
 }
 
-/// A DRAFT of `items` ready to place (destination and STANDARD shipping): `(id, draft)`.
-async fn ready_draft(app: &TestApp, token: &str, items: &[(&str, i64)]) -> (String, Value) {
+/// A DRAFT of `items` ready to place (destination, the `coupon` if any, then STANDARD
+/// shipping): `(id, draft)`.
+async fn ready_draft(
+    app: &TestApp,
+    token: &str,
+    items: &[(&str, i64)],
+    coupon: Option<&str>,
+) -> (String, Value) {
     let id = id_of(&app.checkout(token, items, true).await);
+    if let Some(code) = coupon {
+        ok(app
+            .mutate(token, "addCoupon", json!({"orderId": id, "code": code}))
+            .await);
+    }
     let draft = ok(app
         .mutate(
             token,
@@ -165,6 +185,23 @@ async fn ready_draft(app: &TestApp, token: &str, items: &[(&str, i64)]) -> (Stri
         )
         .await);
     (id, draft)
+}
+
+/// placeOrder of every `(token, id, _)` at once: the answers in `drafts` order.
+async fn place_all_at_once(app: &Arc<TestApp>, drafts: &[(String, String, Value)]) -> Vec<Value> {
+    all_at_once(
+        drafts
+            .iter()
+            .map(|(token, id, _)| {
+                let (app, token, id) = (app.clone(), token.clone(), id.clone());
+                async move {
+                    app.mutate(&token, "placeOrder", json!({"orderId": id}))
+                        .await
+                }
+            })
+            .collect(),
+    )
+    .await
 }
 
 /// placeOrder over HTTP, answering the raw response body (to compare replays byte for byte).
@@ -224,7 +261,7 @@ async fn one_key_placed_by_a_hundred_requests_places_once(backend: Backend) {
     let app = Arc::new(spawn_app(backend).await);
     stocked(&app, "RACE-KEY", 10).await;
     let c = app.customer_token();
-    let (id, _) = ready_draft(&app, &c, &[("RACE-KEY", 1)]).await;
+    let (id, _) = ready_draft(&app, &c, &[("RACE-KEY", 1)], None).await;
     let writes = app.writes();
 
     let n = 100;
@@ -298,22 +335,10 @@ async fn fifty_buyers_on_five_units_place_exactly_five(backend: Backend) {
     let mut drafts = Vec::new();
     for i in 0..n {
         let token = buyer(&app, &format!("c-race-{i:02}"));
-        let (id, draft) = ready_draft(&app, &token, &[("LIMITED-1", 1)]).await;
+        let (id, draft) = ready_draft(&app, &token, &[("LIMITED-1", 1)], None).await;
         drafts.push((token, id, draft));
     }
-    let answers = all_at_once(
-        drafts
-            .iter()
-            .map(|(token, id, _)| {
-                let (app, token, id) = (app.clone(), token.clone(), id.clone());
-                async move {
-                    app.mutate(&token, "placeOrder", json!({"orderId": id}))
-                        .await
-                }
-            })
-            .collect(),
-    )
-    .await;
+    let answers = place_all_at_once(&app, &drafts).await;
 
     let mut placed = BTreeSet::new();
     for (payload, (_, id, _)) in answers.iter().zip(&drafts) {
@@ -354,15 +379,9 @@ async fn fifty_buyers_on_five_units_place_exactly_five(backend: Backend) {
 /// A coupon of `v-demo` on the offer of WELCOME10 (10 % off).
 fn coupon(code: &str, usage_limit: Option<u32>, per_customer_limit: Option<u32>) -> SnapshotWrite {
     SnapshotWrite::Coupon(Coupon {
-        vendor_id: vendor_id(),
-        code: CouponCode::new(code).unwrap_or_else(|e| panic!("{e}")),
-        offer_id: OfferId::new("o-welcome10").unwrap_or_else(|e| panic!("{e}")),
-        starts_at: None,
-        ends_at: None,
-        is_active: true,
         usage_limit,
         per_customer_limit,
-        minimum_subtotal: None,
+        ..demo_coupon(code)
     })
 }
 
@@ -394,19 +413,7 @@ async fn place_with_coupon(
     drafts: &[(String, String, Value)],
     code: &str,
 ) -> BTreeSet<String> {
-    let answers = all_at_once(
-        drafts
-            .iter()
-            .map(|(token, id, _)| {
-                let (app, token, id) = (app.clone(), token.clone(), id.clone());
-                async move {
-                    app.mutate(&token, "placeOrder", json!({"orderId": id}))
-                        .await
-                }
-            })
-            .collect(),
-    )
-    .await;
+    let answers = place_all_at_once(app, drafts).await;
     let mut placed = BTreeSet::new();
     for (payload, (token, id, draft)) in answers.iter().zip(drafts) {
         if succeeded(payload) {
@@ -446,17 +453,7 @@ async fn a_coupon_limit_of_n_is_used_exactly_n_times(backend: Backend) {
     let mut drafts = Vec::new();
     for i in 0..20 {
         let token = buyer(&app, &format!("c-coupon-{i:02}"));
-        let id = id_of(&app.checkout(&token, &[("RACE-CPN", 1)], true).await);
-        ok(app
-            .mutate(&token, "addCoupon", json!({"orderId": id, "code": "RACE5"}))
-            .await);
-        let draft = ok(app
-            .mutate(
-                &token,
-                "selectShippingOption",
-                json!({"orderId": id, "method": "STANDARD"}),
-            )
-            .await);
+        let (id, draft) = ready_draft(&app, &token, &[("RACE-CPN", 1)], Some("RACE5")).await;
         drafts.push((token, id, draft));
     }
     let placed = place_with_coupon(&app, &drafts, "RACE5").await;
@@ -481,21 +478,7 @@ async fn a_coupon_limit_of_n_is_used_exactly_n_times(backend: Backend) {
     let token = buyer(&app, "c-eager");
     let mut drafts = Vec::new();
     for _ in 0..8 {
-        let id = id_of(&app.checkout(&token, &[("RACE-CPN", 1)], true).await);
-        ok(app
-            .mutate(
-                &token,
-                "addCoupon",
-                json!({"orderId": id, "code": "ONCE-EACH"}),
-            )
-            .await);
-        let draft = ok(app
-            .mutate(
-                &token,
-                "selectShippingOption",
-                json!({"orderId": id, "method": "STANDARD"}),
-            )
-            .await);
+        let (id, draft) = ready_draft(&app, &token, &[("RACE-CPN", 1)], Some("ONCE-EACH")).await;
         drafts.push((token.clone(), id, draft));
     }
     let placed = place_with_coupon(&app, &drafts, "ONCE-EACH").await;
@@ -521,14 +504,8 @@ async fn cancel_against_ship_lets_exactly_one_win(backend: Backend) {
     let vendor = app.vendor_token();
     let mut confirmed = Vec::new();
     for _ in 0..20 {
-        let id = id_of(&app.pending_order(&c, &[("RACE-SHIP", 2)]).await);
-        let order = ok(app
-            .mutate(
-                &c,
-                "confirmOrder",
-                json!({"orderId": id, "paymentMethod": "CASH_ON_DELIVERY"}),
-            )
-            .await);
+        let order = app.confirmed_order(&c, &[("RACE-SHIP", 2)]).await;
+        let id = id_of(&order);
         assert_eq!(order["status"], "CONFIRMED");
         confirmed.push((id, version_of(&order)));
     }
@@ -622,7 +599,7 @@ async fn product_snapshots_racing_placements_never_free_held_units(backend: Back
     let mut drafts = Vec::new();
     for i in 0..20 {
         let token = buyer(&app, &format!("c-snap-{i:02}"));
-        let (id, _) = ready_draft(&app, &token, &[("RACE-SNAP", 1)]).await;
+        let (id, _) = ready_draft(&app, &token, &[("RACE-SNAP", 1)], None).await;
         drafts.push((token, id));
     }
 
@@ -688,15 +665,7 @@ async fn product_snapshots_racing_placements_never_free_held_units(backend: Back
         "{sold} sold: oversold or undersold"
     );
     assert_eq!(vendor_orders(&app, "PENDING").await, placed);
-    let item = app
-        .items
-        .get(
-            &keys::product(&tenant(TENANT), &vendor_id(), &sku("RACE-SNAP")),
-            true,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("reading the product: {e}"))
-        .unwrap_or_else(|| panic!("the product is gone"));
+    let item = product_item(&app, "RACE-SNAP").await;
     assert_eq!(
         codec::number(&item, codec::VERSION),
         Some(7),
@@ -750,15 +719,7 @@ async fn concurrent_webhook_versions_leave_the_newest(backend: Backend) {
     assert_eq!(answers.len(), 20);
     app.wait_idle().await;
 
-    let item = app
-        .items
-        .get(
-            &keys::product(&tenant(TENANT), &vendor_id(), &sku("RACE-WH")),
-            true,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("reading the product: {e}"))
-        .unwrap_or_else(|| panic!("the product was never stored"));
+    let item = product_item(&app, "RACE-WH").await;
     assert_eq!(codec::number(&item, codec::VERSION), Some(20));
     let view = app
         .store
@@ -818,15 +779,7 @@ async fn concurrent_webhook_versions_leave_the_newest(backend: Backend) {
             ),
         }
     }
-    let item = app
-        .items
-        .get(
-            &keys::product(&tenant(TENANT), &vendor_id(), &sku("RACE-WH2")),
-            true,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("reading the product: {e}"))
-        .unwrap_or_else(|| panic!("the product was never stored"));
+    let item = product_item(&app, "RACE-WH2").await;
     assert_eq!(codec::number(&item, codec::VERSION), Some(20));
     let stored: Product =
         codec::from_body(&item).unwrap_or_else(|e| panic!("the stored product: {e}"));

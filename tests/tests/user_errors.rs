@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use oms_application::ports::SnapshotWrite;
 use oms_domain::auth::Role;
 use oms_domain::catalog::{Coupon, Vendor};
-use oms_domain::ids::{CouponCode, OfferId, VendorId};
+use oms_domain::ids::VendorId;
 use oms_domain::money::{Currency, Money};
 use oms_e2e::*;
 use serde_json::{json, Value};
@@ -45,17 +45,7 @@ async fn refused(
 }
 
 fn coupon(code: &str, f: impl FnOnce(&mut Coupon)) -> SnapshotWrite {
-    let mut c = Coupon {
-        vendor_id: VendorId::new(VENDOR).unwrap(),
-        code: CouponCode::new(code).unwrap(),
-        offer_id: OfferId::new("o-welcome10").unwrap(),
-        starts_at: None,
-        ends_at: None,
-        is_active: true,
-        usage_limit: None,
-        per_customer_limit: None,
-        minimum_subtotal: None,
-    };
+    let mut c = demo_coupon(code);
     f(&mut c);
     SnapshotWrite::Coupon(c)
 }
@@ -680,14 +670,7 @@ async fn invalid_tracking_reference_for_a_value_that_is_not_an_http_url() {
     let app = spawn_app(Backend::Embedded).await;
     let c = app.customer_token();
     let v = app.vendor_token();
-    let id = id_of(&app.pending_order(&c, &[("T-SHIRT-L", 1)]).await);
-    ok(app
-        .mutate(
-            &c,
-            "confirmOrder",
-            json!({"orderId": id, "paymentMethod": "CASH_ON_DELIVERY"}),
-        )
-        .await);
+    let id = id_of(&app.confirmed_order(&c, &[("T-SHIRT-L", 1)]).await);
     ok(app
         .mutate(&v, "markAsShipped", json!({"orderId": id}))
         .await);

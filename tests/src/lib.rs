@@ -46,6 +46,10 @@ use serde_json::{json, Value};
 
 pub use oms_server::demo::{CUSTOMER, TENANT, VENDOR, VENDOR_USER, WEBHOOK_SECRET};
 
+/// How long an HTTP request or a wait for the sync queue may take before the test calls it a
+/// hang (see [`spawn_app_with`]).
+pub const HANG_GUARD: Duration = Duration::from_secs(300);
+
 /// The second tenant: same ids as `demo`, other prices, other webhook secret.
 pub const OTHER_TENANT: &str = "other";
 pub const OTHER_WEBHOOK_SECRET: &str = "other-tenant-webhook-secret";
@@ -435,9 +439,13 @@ pub async fn spawn_app_with(backend: Backend, auth: AuthConfig, secret: String) 
         graphiql_token: None,
     });
     let (base_url, server) = serve(router).await;
+    // Timeouts here only catch a hang, never judge speed: on DynamoDB (moto) the test store
+    // passes one call at a time, so the last of the race suite's 100 concurrent requests waits
+    // for all the others; on a loaded machine, under libfaketime (infra/test-future.sh slows
+    // moto down about twofold), that took over a minute.
     let http = reqwest::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_secs(60))
+        .timeout(HANG_GUARD)
         .build()
         .unwrap_or_else(|e| panic!("http client: {e}"));
     TestApp {
@@ -751,11 +759,12 @@ impl TestApp {
         self.items.round_trips().snapshot()
     }
 
-    /// Waits until the in-process queue has applied every accepted webhook event (at most 10 s).
+    /// Waits until the in-process queue has applied every accepted webhook event (at most
+    /// [`HANG_GUARD`]: a guard against a hang, not a speed check).
     pub async fn wait_idle(&self) {
-        tokio::time::timeout(Duration::from_secs(10), self.queue.wait_idle())
+        tokio::time::timeout(HANG_GUARD, self.queue.wait_idle())
             .await
-            .unwrap_or_else(|_| panic!("the sync queue did not become idle within 10 s"));
+            .unwrap_or_else(|_| panic!("the sync queue did not become idle within {HANG_GUARD:?}"));
         assert!(
             self.queue.dead_letters().is_empty(),
             "dead letters: {:?}",

@@ -183,7 +183,7 @@ fn write_units(bytes: u64) -> u64 {
 /// What a GSI holds of `item`: `None` when the item lacks the GSI's keys (sparse index); the
 /// projection of [`TABLE`], as both stores apply it.
 fn projected(item: &Item, index: Index) -> Option<Item> {
-    TABLE.project(index, item)
+    TABLE.project(index, item.clone())
 }
 
 /// Index write units of one item changing from `before` to `after` (either may be absent).

@@ -8,9 +8,9 @@
 //! any of its writes is acknowledged. Reads of a database file run on separate read connections
 //! (WAL: readers never wait for the writer), each call in one read transaction (a consistent
 //! snapshot of committed data): key reads on the calling thread, queries and large batches on
-//! the blocking thread pool. An in-memory database has one
-//! connection: its reads go through the writer. Round trips are counted as DynamoDB would need them without retries: one per
-//! call, and one per chunk of 100 keys (`batch_get`) or 25 writes (`batch_write`).
+//! the blocking thread pool. An in-memory database has one connection: its reads go through the
+//! writer. Round trips are counted as DynamoDB would need them without retries: one per call,
+//! and one per chunk of 100 keys (`batch_get`) or 25 writes (`batch_write`).
 //! Like DynamoDB, expired rows stay stored (invisible) until overwritten or deleted.
 //!
 //! Two more tables in the same file serve `oms serve` (see [`local_log`]): a *change stream*
@@ -187,12 +187,12 @@ impl SqliteStore {
     /// runs right here on the calling task's thread; others on the blocking pool.
     ///
     /// Why inline: a key lookup in the file's page cache takes tens of microseconds, while a
-    /// hop to the blocking pool and back costs two thread wake-ups. Under load the hops were a
-    /// fifth of the server's CPU and each blocking thread kept its own allocator arena (RSS);
-    /// inline, the 8-client load ran at about 20% less CPU per flow and 8 MB less RSS
-    /// (docs/benchmarks.md). WAL readers never wait for the writer, so a short read does not
-    /// block the runtime thread on a lock; queries and large batches, which can decode
-    /// megabytes, still leave it.
+    /// hop to the blocking pool and back costs two thread wake-ups. Under load the hops' futex
+    /// wake-ups were about a tenth of the server's CPU and each blocking thread kept its own
+    /// allocator arena (RSS); inline, the 8-client load used less CPU per flow and less RSS
+    /// (docs/benchmarks.md, "Second round"). WAL readers never wait for the writer, so a short
+    /// read does not block the runtime thread on a lock; queries and large batches, which can
+    /// decode megabytes, still leave it.
     async fn read_call<T, F>(&self, round_trips: usize, short: bool, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -547,7 +547,7 @@ fn query(conn: &Connection, req: &QueryRequest, now: i64) -> Result<Page, StoreE
     // What the index holds of each item (its projection), as DynamoDB returns and sizes it.
     let mut read = Vec::new();
     while let Some(row) = rows.next().map_err(sql)? {
-        if let Some(item) = TABLE.project(req.index, &row_body(row)?) {
+        if let Some(item) = TABLE.project(req.index, row_body(row)?) {
             read.push(item);
         }
     }

@@ -122,10 +122,11 @@ impl TableDefinition {
     /// What `index` holds of `item`, as a query of it returns the item: `None` when the item
     /// lacks one of the index's key attributes (GSIs are sparse); on a GSI only the table's keys,
     /// the index's keys and [`Self::non_key_attributes`] (DynamoDB projects no other index's
-    /// keys); the whole item on the base table.
-    pub fn project(&self, index: Index, item: &Item) -> Option<Item> {
+    /// keys); the whole item on the base table. Takes the item: a query reads each row once,
+    /// and its projection keeps the row's values instead of copying them.
+    pub fn project(&self, index: Index, item: Item) -> Option<Item> {
         if index == Index::Primary {
-            return Some(item.clone());
+            return Some(item);
         }
         let (pk, sk) = index.key_attrs();
         if !item.contains_key(pk) || !item.contains_key(sk) {
@@ -139,12 +140,7 @@ impl TableDefinition {
                     _ => false, // KEYS_ONLY
                 }
         };
-        Some(
-            item.iter()
-                .filter(|(name, _)| kept(name))
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect(),
-        )
+        Some(item.into_iter().filter(|(name, _)| kept(name)).collect())
     }
 }
 
@@ -197,7 +193,7 @@ mod tests {
         .collect();
         let names = |index| {
             TABLE
-                .project(index, &item)
+                .project(index, item.clone())
                 .map(|i| i.into_keys().collect::<Vec<_>>())
         };
         assert_eq!(

@@ -867,7 +867,7 @@ pub async fn gsi_queries_return_only_the_projected_attributes<S: ItemStore>(
             .collect();
         assert_eq!(page.items, vec![expected.clone()], "{index:?}");
         assert_eq!(
-            oms_store::TABLE.project(index, &whole),
+            oms_store::TABLE.project(index, whole.clone()),
             Some(expected),
             "{index:?}: TABLE.project says what the backend returns"
         );

@@ -256,21 +256,9 @@ fn webhook_events_accepted_before_a_kill_9_are_applied_after_the_restart() {
 
 /// `query` as `token` over a fresh connection; the payload of `field`, with no user errors.
 fn payload_at(addr: &str, token: &str, query: &str, field: &str) -> Value {
-    let body = json!({ "query": query }).to_string();
-    let (status, text) = http(
-        addr,
-        "POST",
-        "/graphql",
-        &[
-            ("Authorization", format!("Bearer {token}")),
-            ("Content-Type", "application/json".into()),
-        ],
-        body.as_bytes(),
-    );
-    assert_eq!(status, 200, "{text}");
-    let value: Value = serde_json::from_str(&text).expect("JSON");
-    let payload = value["data"][field].clone();
-    assert_eq!(payload["userErrors"], json!([]), "{field}: {value}");
+    let data = graphql_at(addr, token, query);
+    let payload = data[field].clone();
+    assert_eq!(payload["userErrors"], json!([]), "{field}: {data}");
     payload
 }
 

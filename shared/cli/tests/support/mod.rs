@@ -192,25 +192,7 @@ impl Server {
     }
 
     pub fn graphql(&self, token: &str, query: &str) -> Value {
-        let body = json!({"query": query}).to_string();
-        let (status, text) = http(
-            &self.addr,
-            "POST",
-            "/graphql",
-            &[
-                ("Authorization", format!("Bearer {token}")),
-                ("Content-Type", "application/json".into()),
-            ],
-            body.as_bytes(),
-        );
-        assert_eq!(status, 200, "POST /graphql answered {status}: {text}");
-        let value: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-        assert!(
-            value.get("errors").is_none(),
-            "top-level errors for {query}: {value}"
-        );
-        value["data"].clone()
+        graphql_at(&self.addr, token, query)
     }
 
     /// POSTs the JSON `body` to `/webhooks/<tenant>/<kind>`, signed now with `secret` (the
@@ -238,6 +220,30 @@ impl Server {
 }
 
 /// One HTTP/1.1 request with `Connection: close`; returns (status, body).
+/// `query` as `token` against the server at `addr` (a fresh connection, so threads can share
+/// the address): its `data`, after asserting a 200 without top-level errors.
+pub fn graphql_at(addr: &str, token: &str, query: &str) -> Value {
+    let body = json!({"query": query}).to_string();
+    let (status, text) = http(
+        addr,
+        "POST",
+        "/graphql",
+        &[
+            ("Authorization", format!("Bearer {token}")),
+            ("Content-Type", "application/json".into()),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 200, "POST /graphql answered {status}: {text}");
+    let value: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    assert!(
+        value.get("errors").is_none(),
+        "top-level errors for {query}: {value}"
+    );
+    value["data"].clone()
+}
+
 pub fn http(
     addr: &str,
     method: &str,

@@ -27,6 +27,12 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 # Arguments go to cargo test (default: the whole workspace), e.g. `infra/test.sh -p oms-domain`.
 if [ $# -eq 0 ]; then set -- --workspace; fi
-# Build first, so the test run below is pure test time.
-cargo test "$@" --no-run --quiet
+# Build first, so the test run below is pure test time (cargo's arguments only: what follows
+# `--` goes to the test binaries).
+build=()
+for arg in "$@"; do
+    if [ "$arg" = "--" ]; then break; fi
+    build+=("$arg")
+done
+cargo test "${build[@]}" --no-run --quiet
 cargo test "$@"

@@ -1621,6 +1621,34 @@ fn outbox_record(seq: u32, pk_tenant: &str, order: &str, body_tenant: &str, sk: 
 async fn the_relay_sender_and_hold_sweeper_as_tenant_b_touch_only_tenant_b_on_dynamodb() {
     let app = spawn_app(Backend::Dynamo).await;
     let w = world(&app).await;
+    // Both tenants subscribed to their order events (the relay queues only those).
+    let a_url = "https://events.tenant-a.example/hook";
+    let b_url = "https://events.tenant-b.example/hook";
+    for (t, url) in [(A, a_url), (B, b_url)] {
+        let id = tenant(t);
+        let mut config = app
+            .store
+            .get_tenant_config(&id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| TenantConfig::new(id.clone()));
+        config.events_url = Some(url.into());
+        app.store
+            .put_tenant_config(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut secrets = app
+            .store
+            .get_tenant_secrets(&id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| TenantSecrets::new(id.clone()));
+        secrets.events_secret = Some(format!("events-secret-{t}"));
+        app.store
+            .put_tenant_secrets(&secrets)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     let a_pending = a_order(&w, "PENDING");
     let before = a_state(&app, &w).await;
 
@@ -1672,33 +1700,6 @@ async fn the_relay_sender_and_hold_sweeper_as_tenant_b_touch_only_tenant_b_on_dy
 
     // event-sender: both tenants subscribed; B's messages (one naming A's order, one whose body
     // claims tenant A) never reach A's URL nor read A's configuration or secrets.
-    let a_url = "https://events.tenant-a.example/hook";
-    let b_url = "https://events.tenant-b.example/hook";
-    for (t, url) in [(A, a_url), (B, b_url)] {
-        let id = tenant(t);
-        let mut config = app
-            .store
-            .get_tenant_config(&id)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| TenantConfig::new(id.clone()));
-        config.events_url = Some(url.into());
-        app.store
-            .put_tenant_config(&config)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let mut secrets = app
-            .store
-            .get_tenant_secrets(&id)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| TenantSecrets::new(id.clone()));
-        secrets.events_secret = Some(format!("events-secret-{t}"));
-        app.store
-            .put_tenant_secrets(&secrets)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
     let message = |i: u32, body_tenant: &str| {
         let body = json!({
             "id": format!("{a_pending}-3-{i}"), "type": "order.placed", "tenant_id": body_tenant,

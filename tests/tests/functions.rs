@@ -907,7 +907,8 @@ async fn receive_all(aws: &Aws, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
 }
 
 #[tokio::test]
-async fn the_relay_publishes_each_event_once_in_version_order_despite_duplicates_and_reordering() {
+async fn the_relay_publishes_each_event_once_in_version_order_despite_duplicates_and_reordering_and_only_for_subscribed_tenants(
+) {
     let mut aws = aws().await;
     let (events_url, _, _) = events_queue(&aws, 5).await;
     aws.settings.events_queue_url = Some(events_url.clone());
@@ -921,9 +922,37 @@ async fn the_relay_publishes_each_event_once_in_version_order_despite_duplicates
         serde_json::from_value(shuffled.clone()).unwrap_or_else(|e| panic!("{e}"));
     let relay = oms_runtime::outbound::relay(&aws.settings, &aws.config, aws.clock.clone())
         .unwrap_or_else(|e| panic!("{e}"));
+
+    // Not subscribed yet: nobody to deliver to, so nothing is queued (nor marked relayed).
+    let (response, report) = oms_outbound::relay(&relay, event.clone()).await;
+    assert_eq!(response.batch_item_failures, vec![]);
+    assert_eq!(
+        (report.published, report.not_subscribed, report.failed),
+        (0, 3, 0)
+    );
+    assert!(receive_all(&aws, &events_url).await.is_empty());
+
+    // Subscribed: once the configuration cache's minute has passed, the next batch (the same
+    // records again) is published.
+    subscribe(
+        &aws,
+        TENANT,
+        "https://hooks.example.com/oms",
+        "events-secret",
+    )
+    .await;
+    aws.clock
+        .advance(oms_persistence::config_cache::TENANT_CONFIG_TTL + chrono::Duration::seconds(1));
     let (response, report) = oms_outbound::relay(&relay, event).await;
     assert_eq!(response.batch_item_failures, vec![]);
-    assert_eq!((report.published, report.already_relayed), (3, 0));
+    assert_eq!(
+        (
+            report.published,
+            report.already_relayed,
+            report.not_subscribed
+        ),
+        (3, 0, 0)
+    );
 
     let messages = receive_all(&aws, &events_url).await;
     let types: Vec<String> = messages

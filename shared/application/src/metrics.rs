@@ -62,6 +62,8 @@ pub enum Metric {
     EventsRelayed,
     /// Outbox events already published by an earlier (retried) batch.
     EventsAlreadyRelayed,
+    /// Outbox events of a tenant without an events URL: not queued, nobody to deliver to.
+    EventsSkippedUnsubscribed,
     /// Stream records the relay could not publish (the batch resumes there).
     RelayFailures,
     // --- event-sender ---
@@ -113,6 +115,7 @@ impl Metric {
     pub const RELAY: &'static [Metric] = &[
         Metric::EventsRelayed,
         Metric::EventsAlreadyRelayed,
+        Metric::EventsSkippedUnsubscribed,
         Metric::RelayFailures,
     ];
 
@@ -196,6 +199,7 @@ impl Metric {
             Metric::MessagesDeadLettered => "MessagesDeadLettered",
             Metric::EventsRelayed => "EventsRelayed",
             Metric::EventsAlreadyRelayed => "EventsAlreadyRelayed",
+            Metric::EventsSkippedUnsubscribed => "EventsSkippedUnsubscribed",
             Metric::RelayFailures => "RelayFailures",
             Metric::EventsDelivered => "EventsDelivered",
             Metric::EventDeliveryFailures => "EventDeliveryFailures",

@@ -9,7 +9,13 @@
 //!   skipped; a crash between publish and expiry republishes with the same deduplication id,
 //!   which the FIFO queue drops (and receivers dedupe by `id` beyond that window).
 //! - A failure reports the lowest failed sequence number: Lambda resumes the shard there.
+//! - A tenant without an events URL has nobody to deliver to: its events are not queued (the
+//!   sender would only drop them), which spares the queue, the sender and the store three writes
+//!   per event. Its configuration is read once per tenant per batch (through the store's
+//!   per-process configuration cache, so a subscription counts within its minute, as it does
+//!   for the sender); the outbox items are left to their TTL.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures_util::future::join_all;
@@ -35,6 +41,8 @@ pub struct RelayReport {
     pub published: usize,
     /// Outbox records whose event was already relayed (a redelivered record).
     pub already_relayed: usize,
+    /// Outbox events of a tenant without an events URL: not queued.
+    pub not_subscribed: usize,
     /// Records that are no outbox insert (other items, modifications, removals) or malformed.
     pub ignored: usize,
     pub failed: usize,
@@ -109,6 +117,10 @@ pub async fn relay(deps: &RelayDeps, event: StreamEvent) -> (StreamBatchResponse
             )
     });
     batch.dedup_by(|a, b| a.tenant == b.tenant && a.position == b.position);
+    let subscribed = subscribed_tenants(deps, &batch).await;
+    let before = batch.len();
+    batch.retain(|p| subscribed.contains(&p.tenant));
+    report.not_subscribed = before - batch.len();
 
     // Orders are independent: each order's events are published one after another in version
     // order (one stopping at the first failure, the rest held back), the orders concurrently
@@ -137,6 +149,29 @@ pub async fn relay(deps: &RelayDeps, event: StreamEvent) -> (StreamBatchResponse
             .unwrap_or_default(),
     };
     (response, report)
+}
+
+/// The tenants of `batch` (sorted by tenant) that have an events URL, one configuration read
+/// each. A configuration that cannot be read counts as subscribed: the event is queued as
+/// before, and the sender decides when it can read it.
+async fn subscribed_tenants(deps: &RelayDeps, batch: &[Pending]) -> HashSet<TenantId> {
+    let mut subscribed = HashSet::new();
+    for events in batch.chunk_by(|a, b| a.tenant == b.tenant) {
+        let Some(tenant) = events.first().map(|e| &e.tenant) else {
+            continue;
+        };
+        let has_url = match deps.store.get_tenant_config(tenant).await {
+            Ok(config) => config.is_some_and(|c| c.events_url.is_some()),
+            Err(e) => {
+                tracing::warn!(tenant = %tenant, error = %e, "tenant configuration unreadable: events queued");
+                true
+            }
+        };
+        if has_url {
+            subscribed.insert(tenant.clone());
+        }
+    }
+    subscribed
 }
 
 /// What publishing one order's events came to.

@@ -151,6 +151,10 @@ pub async fn run_relay() -> Result<(), lambda_runtime::Error> {
                 &[
                     (Metric::EventsRelayed, report.published as u64),
                     (Metric::EventsAlreadyRelayed, report.already_relayed as u64),
+                    (
+                        Metric::EventsSkippedUnsubscribed,
+                        report.not_subscribed as u64,
+                    ),
                     (Metric::RelayFailures, report.failed as u64),
                 ],
             );

@@ -128,6 +128,13 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql)?;
+        // Each job of a group runs in a savepoint, whose sub-journal keeps the original of every
+        // page the job changes. On a temp file (the default) a group's sub-journal spilled to
+        // disk past 64 KiB: a file created, written and unlinked every other commit under load.
+        // It is only ever needed to roll back a job within its open transaction, never after a
+        // crash, so it lives in memory, and only until the group commits.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(sql)?;
         let mut store = Self::init(conn, clock)?;
         store.readers = Some(Arc::new(ReadPool {
             path: path.to_path_buf(),

@@ -31,6 +31,7 @@ macro_rules! conformance_tests {
             query_gsis_with_begins_with_between_and_direction,
             every_gsi_is_sparse_and_key_ordered,
             gsi_queries_return_only_the_projected_attributes,
+            changes_keep_or_move_index_entries_exactly_as_their_index_keys_say,
             paging_with_start_after_has_no_duplicates_or_gaps,
             query_pages_end_at_1_mb_and_page_on_without_gaps,
             expired_items_are_invisible_and_replaceable_with_put_if_absent,
@@ -835,6 +836,119 @@ pub async fn query_gsis_with_begins_with_between_and_direction<S: ItemStore>(
 /// keys, the index's keys and `expires_at`), on every backend, so no code can depend on a body
 /// that only one backend's index would hand back. The base table returns whole items; `get` and
 /// `batch_get` of the listed keys give the rest.
+/// Puts and updates that leave an item's index keys alone keep it in its indexes with its new
+/// expiry (the embedded store rewrites only the row's body then); changing, adding or removing
+/// an index key moves it, adds it or drops it.
+pub async fn changes_keep_or_move_index_entries_exactly_as_their_index_keys_say<S: ItemStore>(
+    store: S,
+    clock: &ManualClock,
+) {
+    let now = clock.now_unix();
+    let k = key("IDX", "1");
+    let in_index = |index: Index, pk: &'static str, sk_prefix: &'static str| {
+        let store = &store;
+        async move {
+            let mut request = QueryRequest::new(index, pk);
+            if !sk_prefix.is_empty() {
+                request.sk = SkCondition::BeginsWith(sk_prefix.to_owned());
+            }
+            let page = store.query(request).await.unwrap();
+            page.items
+                .iter()
+                .map(|i| (i["pk"].clone(), i.get("expires_at").cloned()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let at = |expires_at: i64| vec![(Value::from("IDX"), Some(Value::N(expires_at)))];
+    let attrs = |status: &str, expires_at: i64| {
+        vec![
+            ("gsi1pk", Value::from("G")),
+            ("gsi1sk", Value::from("S1")),
+            ("gsi3pk", Value::from("H")),
+            ("gsi3sk", Value::from("T1")),
+            ("status", Value::from(status)),
+            ("expires_at", Value::N(expires_at)),
+        ]
+    };
+    store
+        .put(item("IDX", "1", &attrs("A", now + 100)), None)
+        .await
+        .unwrap();
+
+    // Put again with the same index keys: a new body and expiry, the same index entries.
+    store
+        .put(item("IDX", "1", &attrs("B", now + 200)), Some(Cond::Exists))
+        .await
+        .unwrap();
+    assert_eq!(in_index(Index::Gsi1, "G", "S1").await, at(now + 200));
+    assert_eq!(in_index(Index::Gsi3, "H", "T1").await, at(now + 200));
+    let stored = store.get(&k, true).await.unwrap().unwrap();
+    assert_eq!(stored["status"], Value::from("B"));
+
+    // Update without naming an index key, inside a transaction.
+    store
+        .transact_write(vec![WriteOp::Update {
+            key: k.clone(),
+            updates: vec![
+                Update::Set(s("status"), Value::from("C")),
+                Update::Set(s("expires_at"), Value::N(now + 300)),
+                Update::Add(s("version"), 1),
+            ],
+            cond: Some(Cond::Eq(s("status"), Value::from("B"))),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(in_index(Index::Gsi1, "G", "S1").await, at(now + 300));
+    assert_eq!(in_index(Index::Gsi3, "H", "T1").await, at(now + 300));
+    let stored = store.get(&k, true).await.unwrap().unwrap();
+    assert_eq!(
+        (stored["status"].clone(), stored["version"].clone()),
+        (Value::from("C"), Value::N(1))
+    );
+
+    // An update that moves one index key: the entry moves, the other index keeps its own.
+    store
+        .write(WriteOp::Update {
+            key: k.clone(),
+            updates: vec![Update::Set(s("gsi3sk"), Value::from("T2"))],
+            cond: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(in_index(Index::Gsi3, "H", "T1").await, vec![]);
+    assert_eq!(in_index(Index::Gsi3, "H", "T2").await, at(now + 300));
+    assert_eq!(in_index(Index::Gsi1, "G", "S1").await, at(now + 300));
+
+    // Adding an index key (GSI2), then removing one (GSI3) by update and one (GSI1) by put.
+    store
+        .write(WriteOp::Update {
+            key: k.clone(),
+            updates: vec![
+                Update::Set(s("gsi2pk"), Value::from("V")),
+                Update::Set(s("gsi2sk"), Value::from("W")),
+            ],
+            cond: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(in_index(Index::Gsi2, "V", "W").await, at(now + 300));
+    store
+        .write(WriteOp::Update {
+            key: k.clone(),
+            updates: vec![Update::Remove(s("gsi3pk"))],
+            cond: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(in_index(Index::Gsi3, "H", "").await, vec![]);
+    let mut without_gsi1 = store.get(&k, true).await.unwrap().unwrap();
+    without_gsi1.remove("gsi1pk");
+    store.put(without_gsi1.clone(), None).await.unwrap();
+    assert_eq!(in_index(Index::Gsi1, "G", "").await, vec![]);
+    assert_eq!(in_index(Index::Gsi2, "V", "W").await, at(now + 300));
+    assert_eq!(store.get(&k, true).await.unwrap(), Some(without_gsi1));
+}
+
 pub async fn gsi_queries_return_only_the_projected_attributes<S: ItemStore>(
     store: S,
     clock: &ManualClock,

@@ -20,12 +20,13 @@
 //! `userErrors`; anything else is a failed flow (counted, never throughput). Latency is per
 //! mutation, request sent to response body read, on the client. The server's CPU (utime +
 //! stime of `/proc/<pid>/stat`, over the measured window) and RSS (`VmRSS`, `VmHWM` of
-//! `/proc/<pid>/status`) come from `--pid`; the generator's own CPU is printed too. It runs on
+//! `/proc/<pid>/status`) come from `--pid`, and so do the bytes it wrote to storage per flow
+//! (`write_bytes` of `/proc/<pid>/io`); the generator's own CPU is printed too. It runs on
 //! one thread (a current-thread runtime) so it costs the machine little.
 //!
-//! Every mutation also writes an outbound event, which the server relays and delivers in the
-//! background; under load that work lags behind and part of it falls after the measured
-//! window. So after the window the generator stops the clients and watches the server's store
+//! Every mutation also writes an outbound event, which the server relays (and, for a tenant
+//! with an events URL, delivers) in the background; under load that work can lag behind and
+//! part of it fall after the measured window. So after the window the generator stops the clients and watches the server's store
 //! file (`<data-dir>/oms.sqlite`, read-only) until the change stream and the events queue are
 //! empty, then prints the backlog, how long it took to drain and the server's CPU per flow
 //! *with* the drain: the cost a sustained load pays, and so the flows/s the machine's cores can
@@ -428,6 +429,18 @@ fn proc_usage(pid: &str) -> Option<(f64, u64, u64)> {
     Some((ticks / TICKS_PER_SECOND, kb("VmRSS:"), kb("VmHWM:")))
 }
 
+/// Bytes `pid` caused to be written to storage so far (`write_bytes` of `/proc/<pid>/io`): the
+/// WAL frames, checkpoints and journals, not its sockets.
+fn proc_storage_writes(pid: &str) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
 fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -468,6 +481,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
     let pid = args.pid.map(|p| p.to_string());
     let server_before = pid.as_deref().and_then(proc_usage);
+    let written_before = pid.as_deref().and_then(proc_storage_writes);
     let self_before = proc_usage("self");
     let started = Instant::now();
     shared.measuring.store(true, Ordering::Relaxed);
@@ -475,6 +489,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     shared.measuring.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed().as_secs_f64();
     let server_after = pid.as_deref().and_then(proc_usage);
+    let written_after = pid.as_deref().and_then(proc_storage_writes);
     let self_after = proc_usage("self");
     shared.stop.store(true, Ordering::Relaxed);
     let mut tally = Tally::default();
@@ -543,6 +558,14 @@ async fn run(args: Args) -> Result<(), Failure> {
         );
     } else {
         println!("server: no --pid (or /proc unreadable): CPU and RSS not measured");
+    }
+    if let (Some(w0), Some(w1)) = (written_before, written_after) {
+        // Deterministic enough to compare builds where flows/s is noisy: what one flow costs the
+        // disk (WAL frames, then the checkpoint's copy into the database file).
+        println!(
+            "server storage writes: {:.1} KB per flow",
+            w1.saturating_sub(w0) as f64 / 1024.0 / flows
+        );
     }
     match (backlog, drained, server_before, server_drained) {
         (Some(left), Some(true), Some((cpu0, _, _)), Some((cpu2, _, _))) => {

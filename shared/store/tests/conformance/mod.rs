@@ -832,10 +832,6 @@ pub async fn query_gsis_with_begins_with_between_and_direction<S: ItemStore>(
     );
 }
 
-/// Every GSI query returns exactly what the index projects ([`oms_store::TABLE`]: the table's
-/// keys, the index's keys and `expires_at`), on every backend, so no code can depend on a body
-/// that only one backend's index would hand back. The base table returns whole items; `get` and
-/// `batch_get` of the listed keys give the rest.
 /// Puts and updates that leave an item's index keys alone keep it in its indexes with its new
 /// expiry (the embedded store rewrites only the row's body then); changing, adding or removing
 /// an index key moves it, adds it or drops it.
@@ -949,6 +945,10 @@ pub async fn changes_keep_or_move_index_entries_exactly_as_their_index_keys_say<
     assert_eq!(store.get(&k, true).await.unwrap(), Some(without_gsi1));
 }
 
+/// Every GSI query returns exactly what the index projects ([`oms_store::TABLE`]: the table's
+/// keys, the index's keys and `expires_at`), on every backend, so no code can depend on a body
+/// that only one backend's index would hand back. The base table returns whole items; `get` and
+/// `batch_get` of the listed keys give the rest.
 pub async fn gsi_queries_return_only_the_projected_attributes<S: ItemStore>(
     store: S,
     clock: &ManualClock,

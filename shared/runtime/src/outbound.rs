@@ -5,7 +5,9 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use oms_application::ports::Clock;
 
-use crate::{dynamo_store, sqs_client, Settings, SettingsError};
+use crate::{dynamo_store, Settings};
+#[cfg(feature = "relay")]
+use crate::{sqs_client, SettingsError};
 
 /// The outbox relay: the table `OMS_TABLE_NAME`, the events queue `OMS_EVENTS_QUEUE_URL`.
 ///

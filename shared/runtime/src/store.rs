@@ -69,6 +69,7 @@ pub fn config_cache(clock: Arc<dyn Clock>) -> TenantConfigCache {
 ///
 /// # Errors
 /// `OMS_TABLE_NAME` is missing.
+#[cfg(feature = "http")]
 pub fn graphql_store(
     config: &SdkConfig,
     settings: &Settings,

@@ -5,6 +5,7 @@
 #                          in the background, wait until healthy, print the client environment
 #   infra/moto.sh stop     stop the server started by `start`
 #   infra/moto.sh status   exit 0 if it is running and healthy, 3 otherwise
+#   infra/moto.sh install  create .venv-aws if missing and install the pinned moto, nothing else
 #
 # Typical use: eval "$(infra/moto.sh start)" && cargo test -p oms-store
 # (only the export line goes to stdout; progress goes to stderr).
@@ -114,8 +115,9 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     status) status ;;
+    install) install ;;
     *)
-        echo "usage: $0 start|stop|status" >&2
+        echo "usage: $0 start|stop|status|install" >&2
         exit 2
         ;;
 esac

@@ -459,22 +459,24 @@ fn row_body(row: &rusqlite::Row<'_>) -> Result<Item, StoreError> {
     }
 }
 
+/// The attributes the GSI index columns hold (each index's partition and sort key).
+fn index_attrs() -> impl Iterator<Item = &'static str> {
+    Index::GSIS.into_iter().flat_map(|index| {
+        let (pk, sk) = index.key_attrs();
+        [pk, sk]
+    })
+}
+
 /// Whether `name` is an attribute a GSI index column holds.
 fn is_index_attr(name: &str) -> bool {
-    Index::GSIS.iter().any(|index| {
-        let (pk, sk) = index.key_attrs();
-        name == pk || name == sk
-    })
+    index_attrs().any(|attr| attr == name)
 }
 
 /// Whether a row exists for `item` (`current`) with the index columns `item` would give it.
 fn same_index_entries(current: Option<&Item>, item: &Item) -> bool {
     current.is_some_and(|current| {
-        Index::GSIS.iter().all(|index| {
-            let (pk, sk) = index.key_attrs();
-            [pk, sk].iter().all(|name| {
-                current.get(*name).and_then(Value::as_s) == item.get(*name).and_then(Value::as_s)
-            })
+        index_attrs().all(|name| {
+            current.get(name).and_then(Value::as_s) == item.get(name).and_then(Value::as_s)
         })
     })
 }

@@ -481,6 +481,42 @@ pub async fn serve(router: axum::Router) -> (String, tokio::task::JoinHandle<()>
     (format!("http://{addr}"), server)
 }
 
+/// `tenant`'s configuration (a new one when it has none), edited by `change` and stored.
+pub async fn edit_tenant_config(
+    store: &dyn Store,
+    tenant: &TenantId,
+    change: impl FnOnce(&mut TenantConfig),
+) {
+    let mut config = store
+        .get_tenant_config(tenant)
+        .await
+        .unwrap_or_else(|e| panic!("tenant config: {e}"))
+        .unwrap_or_else(|| TenantConfig::new(tenant.clone()));
+    change(&mut config);
+    store
+        .put_tenant_config(&config)
+        .await
+        .unwrap_or_else(|e| panic!("tenant config: {e}"));
+}
+
+/// `tenant`'s secrets (new ones when it has none), edited by `change` and stored.
+pub async fn edit_tenant_secrets(
+    store: &dyn Store,
+    tenant: &TenantId,
+    change: impl FnOnce(&mut TenantSecrets),
+) {
+    let mut secrets = store
+        .get_tenant_secrets(tenant)
+        .await
+        .unwrap_or_else(|e| panic!("tenant secrets: {e}"))
+        .unwrap_or_else(|| TenantSecrets::new(tenant.clone()));
+    change(&mut secrets);
+    store
+        .put_tenant_secrets(&secrets)
+        .await
+        .unwrap_or_else(|e| panic!("tenant secrets: {e}"));
+}
+
 /// Seeds `demo` and `other` (same ids, other prices and webhook secret).
 async fn seed(store: &dyn Store) {
     demo::seed(store)

@@ -27,7 +27,6 @@ use oms_application::ports::{
     CatalogRequest, Clock, EventQueue, NoPaymentGateway, QueueError, QueueMessage, SnapshotWrite,
     ValueSecrets,
 };
-use oms_application::records::{TenantConfig, TenantSecrets};
 use oms_auth::{AuthConfig, Authenticator};
 use oms_domain::address::Address;
 use oms_domain::auth::Role;
@@ -1196,40 +1195,11 @@ impl Hooks<'_> {
 /// Both tenants take the original OMS's senders too (the legacy route exists for them only).
 async fn enable_legacy_senders(app: &TestApp) {
     for t in [A, B] {
-        edit_tenant_config(app, t, |config| config.legacy_wss = true).await;
+        edit_tenant_config(app.store.as_ref(), &tenant(t), |config| {
+            config.legacy_wss = true;
+        })
+        .await;
     }
-}
-
-/// Tenant `t`'s configuration (a new one when it has none), edited by `change` and stored.
-async fn edit_tenant_config(app: &TestApp, t: &str, change: impl FnOnce(&mut TenantConfig)) {
-    let id = tenant(t);
-    let mut config = app
-        .store
-        .get_tenant_config(&id)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| TenantConfig::new(id.clone()));
-    change(&mut config);
-    app.store
-        .put_tenant_config(&config)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// Tenant `t`'s secrets (new ones when it has none), edited by `change` and stored.
-async fn edit_tenant_secrets(app: &TestApp, t: &str, change: impl FnOnce(&mut TenantSecrets)) {
-    let id = tenant(t);
-    let mut secrets = app
-        .store
-        .get_tenant_secrets(&id)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| TenantSecrets::new(id.clone()));
-    change(&mut secrets);
-    app.store
-        .put_tenant_secrets(&secrets)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Every event type, signed for B's path with B's secret and naming A's objects, is accepted
@@ -1646,8 +1616,11 @@ async fn the_relay_sender_and_hold_sweeper_as_tenant_b_touch_only_tenant_b_on_dy
     let a_url = "https://events.tenant-a.example/hook";
     let b_url = "https://events.tenant-b.example/hook";
     for (t, url) in [(A, a_url), (B, b_url)] {
-        edit_tenant_config(&app, t, |config| config.events_url = Some(url.into())).await;
-        edit_tenant_secrets(&app, t, |secrets| {
+        edit_tenant_config(app.store.as_ref(), &tenant(t), |config| {
+            config.events_url = Some(url.into());
+        })
+        .await;
+        edit_tenant_secrets(app.store.as_ref(), &tenant(t), |secrets| {
             secrets.events_secret = Some(format!("events-secret-{t}"));
         })
         .await;

@@ -1056,28 +1056,14 @@ impl Receiver {
 
 async fn subscribe(aws: &Aws, tenant_id: &str, url: &str, secret: &str) {
     let t = tenant(tenant_id);
-    let mut config = aws
-        .store
-        .get_tenant_config(&t)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| oms_application::records::TenantConfig::new(t.clone()));
-    config.events_url = Some(url.to_owned());
-    aws.store
-        .put_tenant_config(&config)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut secrets = aws
-        .store
-        .get_tenant_secrets(&t)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| oms_application::records::TenantSecrets::new(t.clone()));
-    secrets.events_secret = Some(secret.to_owned());
-    aws.store
-        .put_tenant_secrets(&secrets)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    edit_tenant_config(aws.store.as_ref(), &t, |config| {
+        config.events_url = Some(url.to_owned());
+    })
+    .await;
+    edit_tenant_secrets(aws.store.as_ref(), &t, |secrets| {
+        secrets.events_secret = Some(secret.to_owned());
+    })
+    .await;
 }
 
 #[tokio::test]

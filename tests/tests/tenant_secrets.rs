@@ -268,30 +268,16 @@ async fn payment_confirmation_asks_the_provider_with_credentials_kept_in_ssm() {
         .await
         .unwrap_or_else(|e| panic!("seed: {e:#}"));
     let t = tenant(oms_server::demo::TENANT);
-    let mut config = w
-        .store
-        .get_tenant_config(&t)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| TenantConfig::new(t.clone()));
-    config.stripe = Some(oms_application::records::ProviderEndpoint {
-        base_url: "http://127.0.0.1:9/stripe".into(),
-    });
-    w.store
-        .put_tenant_config(&config)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut secrets = w
-        .store
-        .get_tenant_secrets(&t)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| TenantSecrets::new(t.clone()));
-    secrets.stripe = Some(format!("ssm:{}/stripe", w.prefix));
-    w.store
-        .put_tenant_secrets(&secrets)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    edit_tenant_config(w.store.as_ref(), &t, |config| {
+        config.stripe = Some(oms_application::records::ProviderEndpoint {
+            base_url: "http://127.0.0.1:9/stripe".into(),
+        });
+    })
+    .await;
+    edit_tenant_secrets(w.store.as_ref(), &t, |secrets| {
+        secrets.stripe = Some(format!("ssm:{}/stripe", w.prefix));
+    })
+    .await;
 
     let gateway = Arc::new(RecordingGateway::default());
     let oms = oms_application::Oms::new(w.store.clone(), w.clock.clone(), gateway.clone())

@@ -26,16 +26,9 @@ fi
 
 SHIFT=${OMS_FUTURE_SHIFT:-+1826d}
 if [ $# -eq 0 ]; then set -- --workspace --lib --tests; fi
-# Build and install at today's date first: only the test run itself sees the shifted clock.
-# (Under a clock five years ahead every TLS certificate has expired, so a fresh clone's moto
-# venv and Chromium could not be downloaded from inside the shifted run.)
-infra/moto.sh install
-infra/chromium.sh >/dev/null
-build=()
-for arg in "$@"; do
-    if [ "$arg" = "--" ]; then break; fi
-    build+=("$arg")
-done
-cargo test "${build[@]}" --no-run --quiet
+# Download and build at today's date first (infra/test.sh without its test run): only the
+# test run itself sees the shifted clock. Under a clock five years ahead every TLS certificate
+# has expired, so a fresh clone's moto venv and Chromium could not be downloaded inside it.
+OMS_TEST_PREPARE_ONLY=1 infra/test.sh "$@"
 echo "running the tests with the clock shifted by $SHIFT (now: $(FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$SHIFT" date -u +%F))" >&2
 FAKETIME_DONT_FAKE_MONOTONIC=1 exec faketime -f "$SHIFT" infra/test.sh "$@"

@@ -13,6 +13,9 @@
 //! and one per chunk of 100 keys (`batch_get`) or 25 writes (`batch_write`).
 //! Like DynamoDB, expired rows stay stored (invisible) until overwritten or deleted.
 //!
+//! Key reads of a database file are served from an [`cache::ItemCache`] of committed items
+//! where it is exactly the reader's snapshot (a commit counter in the file tells; see there).
+//!
 //! Two more tables in the same file serve `oms serve` (see [`local_log`]): a *change stream*
 //! (what DynamoDB Streams is on AWS: inserts of the items a [`StreamFilter`] selects, written in
 //! the same transaction as the items) and a *queue journal* (the durable in-process queues).
@@ -35,14 +38,20 @@ use crate::table::TABLE;
 use oms_clock::Clock;
 
 mod body;
+mod cache;
 mod local_log;
 mod writer;
+
+use cache::{Change, ItemCache};
 
 pub use local_log::{JournalEntry, JournalMessage, StreamEntry, StreamFilter};
 
 /// 2: the change stream and the queue journal. 3: item bodies in the binary form of [`body`]
 /// (rows of schema 2, JSON text, are still read; a binary of schema 2 refuses a file of 3).
-const SCHEMA_VERSION: i64 = 3;
+/// 4: the commit counter (`commits`), which every writer of the file increments: a binary of
+/// schema 3 would write without counting, and a running server's item cache would keep serving
+/// the items it replaced, so it refuses a file of 4.
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -82,6 +91,11 @@ CREATE TABLE IF NOT EXISTS queue_journal (
     dead_error TEXT
 );
 CREATE INDEX IF NOT EXISTS queue_journal_queue ON queue_journal (queue, seq);
+CREATE TABLE IF NOT EXISTS commits (
+    id  INTEGER PRIMARY KEY CHECK (id = 0),
+    seq INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO commits (id, seq) VALUES (0, 0);
 ";
 
 /// [`ItemStore`] on an embedded SQLite database.
@@ -89,6 +103,8 @@ pub struct SqliteStore {
     writer: writer::Writer,
     /// Read connections of a database file (`None` in memory: reads go through the writer).
     readers: Option<Arc<ReadPool>>,
+    /// Committed items for key reads of a database file (`None` in memory).
+    cache: Option<Arc<ItemCache>>,
     round_trips: RoundTrips,
     /// Decides which items have expired (the same clock as the use cases').
     clock: Arc<dyn Clock>,
@@ -135,7 +151,7 @@ impl SqliteStore {
         // crash, so it lives in memory, and only until the group commits.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(sql)?;
-        let mut store = Self::init(conn, clock)?;
+        let mut store = Self::init(conn, clock, true)?;
         store.readers = Some(Arc::new(ReadPool {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
@@ -148,10 +164,10 @@ impl SqliteStore {
     /// # Errors
     /// `Internal` when SQLite cannot allocate it.
     pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory().map_err(sql)?, clock)
+        Self::init(Connection::open_in_memory().map_err(sql)?, clock, false)
     }
 
-    fn init(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    fn init(conn: Connection, clock: Arc<dyn Clock>, cached: bool) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;
         let version: i64 = conn
@@ -165,9 +181,17 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(sql)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(sql)?;
+        let cache = if cached {
+            Some(Arc::new(ItemCache::new(
+                writer::commit_seq(&conn).map_err(sql)?,
+            )))
+        } else {
+            None
+        };
         Ok(SqliteStore {
-            writer: writer::Writer::start(conn)?,
+            writer: writer::Writer::start(conn, cache.clone())?,
             readers: None,
+            cache,
             round_trips: RoundTrips::default(),
             clock,
             stream: None,
@@ -177,11 +201,22 @@ impl SqliteStore {
 
     /// Runs the write `f` in the writer's next group, counting `round_trips` calls: `Ok` once
     /// the group that holds it committed (durable), `Err` with what `f` returned (its changes
-    /// rolled back) or the group's commit error.
+    /// rolled back) or the group's commit error. `f` writes no item (the logs' tables).
     async fn write_call<T, F>(&self, round_trips: usize, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.item_write_call(round_trips, move |conn, _| f(conn))
+            .await
+    }
+
+    /// [`Self::write_call`] for a write of items: `f` records what it left under each key it
+    /// wrote, for the item cache.
+    async fn item_write_call<T, F>(&self, round_trips: usize, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Vec<Change>) -> Result<T, StoreError> + Send + 'static,
     {
         for _ in 0..round_trips {
             self.round_trips.record();
@@ -209,7 +244,7 @@ impl SqliteStore {
             self.round_trips.record();
         }
         let Some(pool) = &self.readers else {
-            return self.writer.run(f).await;
+            return self.writer.run(move |conn, _| f(conn)).await;
         };
         if short {
             return pool.read(f);
@@ -283,10 +318,14 @@ impl ReadPool {
 impl ItemStore for SqliteStore {
     async fn get(&self, key: &Key, _consistent: bool) -> Result<Option<Item>, StoreError> {
         limits::check_key(key)?;
-        let key = key.clone();
+        let keys = [key.clone()];
         let now = self.clock.now_unix();
+        let cache = self.cache.clone();
         self.read_call(1, true, move |conn| {
-            Ok(load(conn, &key)?.filter(|i| !is_expired(i, now)))
+            let [stored] = read_keys(conn, cache.as_deref(), &keys)?
+                .try_into()
+                .map_err(|_| StoreError::internal("one key read gave another count"))?;
+            Ok(stored.filter(|i| !is_expired(i, now)))
         })
         .await
     }
@@ -296,14 +335,13 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let calls = limits::chunks(keys.len(), BATCH_GET_CHUNK);
         let short = keys.len() <= INLINE_READ_KEYS;
+        let cache = self.cache.clone();
         self.read_call(calls, short, move |conn| {
-            let mut found = Vec::with_capacity(keys.len());
-            for key in &keys {
-                if let Some(item) = load(conn, key)?.filter(|i| !is_expired(i, now)) {
-                    found.push(item);
-                }
-            }
-            Ok(found)
+            Ok(read_keys(conn, cache.as_deref(), &keys)?
+                .into_iter()
+                .flatten()
+                .filter(|i| !is_expired(i, now))
+                .collect())
         })
         .await
     }
@@ -320,7 +358,7 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let stream = self.stream.clone();
         let recorded = self
-            .write_call(1, move |tx| {
+            .item_write_call(1, move |tx, changes| {
                 let mut stored = Vec::with_capacity(ops.len());
                 let mut failed = Vec::new();
                 for (i, op) in ops.iter().enumerate() {
@@ -335,7 +373,7 @@ impl ItemStore for SqliteStore {
                 }
                 let mut recorded = false;
                 for (op, current) in ops.into_iter().zip(stored) {
-                    recorded |= apply(tx, op, current, stream.as_ref())?;
+                    recorded |= apply(tx, op, current, stream.as_ref(), changes)?;
                 }
                 Ok(recorded)
             })
@@ -349,12 +387,12 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let stream = self.stream.clone();
         let recorded = self
-            .write_call(1, move |tx| {
+            .item_write_call(1, move |tx, changes| {
                 let current = load(tx, &key)?;
                 if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
                     return Err(StoreError::ConditionFailed);
                 }
-                apply(tx, op, current, stream.as_ref())
+                apply(tx, op, current, stream.as_ref(), changes)
             })
             .await?;
         self.stream_written(recorded);
@@ -366,18 +404,23 @@ impl ItemStore for SqliteStore {
         let calls = limits::chunks(writes.len(), BATCH_WRITE_CHUNK);
         let stream = self.stream.clone();
         let recorded = self
-            .write_call(calls, move |tx| {
+            .item_write_call(calls, move |tx, changes| {
                 let mut recorded = false;
-                for write in &writes {
+                for write in writes {
                     match write {
                         BatchWrite::Put(item) => {
+                            let key = Key::of(&item)?;
                             recorded |=
-                                local_log::record_insert(tx, stream.as_ref(), item, || {
-                                    Ok(load(tx, &Key::of(item)?)?.is_none())
+                                local_log::record_insert(tx, stream.as_ref(), &item, || {
+                                    Ok(load(tx, &key)?.is_none())
                                 })?;
-                            upsert(tx, item)?;
+                            upsert(tx, &item)?;
+                            changes.push((key, Some(item)));
                         }
-                        BatchWrite::Delete(key) => delete(tx, key)?,
+                        BatchWrite::Delete(key) => {
+                            delete(tx, &key)?;
+                            changes.push((key, None));
+                        }
                     }
                 }
                 Ok(recorded)
@@ -394,12 +437,13 @@ impl ItemStore for SqliteStore {
 
 /// Applies one op whose condition held; `current` is the stored row (expired or not). Records
 /// an insert the `stream` filter selects (as DynamoDB Streams says INSERT only when no item was
-/// stored, expired or not); `true` when it did.
+/// stored, expired or not); `true` when it did. What the op left under its key goes to `changes`.
 fn apply(
     conn: &Connection,
     op: WriteOp,
     current: Option<Item>,
     stream: Option<&StreamFilter>,
+    changes: &mut Vec<Change>,
 ) -> Result<bool, StoreError> {
     let inserted = current.is_none();
     match op {
@@ -410,6 +454,7 @@ fn apply(
             } else {
                 upsert(conn, &item)?;
             }
+            changes.push((Key::of(&item)?, Some(item)));
             Ok(recorded)
         }
         WriteOp::Update { key, updates, .. } => {
@@ -427,11 +472,49 @@ fn apply(
             } else {
                 upsert(conn, &updated)?;
             }
+            changes.push((key, Some(updated)));
             Ok(recorded)
         }
-        WriteOp::Delete { key, .. } => delete(conn, &key).map(|()| false),
+        WriteOp::Delete { key, .. } => {
+            delete(conn, &key)?;
+            changes.push((key, None));
+            Ok(false)
+        }
         WriteOp::Check { .. } => Ok(false),
     }
+}
+
+/// The stored items (expired or not) under `keys`, in their order: from `cache` where it holds
+/// this transaction's snapshot exactly, else read here (and added to it).
+fn read_keys(
+    conn: &Connection,
+    cache: Option<&ItemCache>,
+    keys: &[Key],
+) -> Result<Vec<Option<Item>>, StoreError> {
+    let Some(cache) = cache else {
+        return keys.iter().map(|key| load(conn, key)).collect();
+    };
+    // The first statement of the read transaction: it fixes the snapshot the counter names.
+    let seq = writer::commit_seq(conn).map_err(sql)?;
+    let lookup = cache.lookup(seq, keys);
+    let mut read = Vec::new();
+    let mut stored = Vec::with_capacity(keys.len());
+    for (key, cached) in keys.iter().zip(lookup.found) {
+        match cached {
+            Some(item) => stored.push(item.map(|item| Item::clone(&item))),
+            None => {
+                let item = load(conn, key)?;
+                if lookup.fill {
+                    read.push((key.clone(), item.clone()));
+                }
+                stored.push(item);
+            }
+        }
+    }
+    if !read.is_empty() {
+        cache.fill(seq, read);
+    }
+    Ok(stored)
 }
 
 /// The stored item under `key`, expired or not.

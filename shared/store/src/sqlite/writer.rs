@@ -8,13 +8,18 @@
 //! acknowledged only after the commit that holds it returned, and jobs queued while a commit
 //! syncs share the next one. Jobs run in the order they were sent, each seeing the writes of the
 //! jobs before it, exactly as if each had committed alone; only the fsyncs are shared.
+//!
+//! A database file's writer also keeps its [`ItemCache`] exact: each group increments the
+//! commit counter (the `commits` row) in its transaction and, once committed, hands the items its
+//! successful jobs left to the cache before answering anyone.
 
 use std::collections::VecDeque;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::cache::{Change, ItemCache};
 use super::sql;
 use crate::error::StoreError;
 
@@ -25,6 +30,8 @@ const MAX_GROUP: usize = 256;
 /// function that answers its caller with the group's commit result.
 struct Ran {
     ok: bool,
+    /// What the job's writes left under each key it wrote (kept only when `ok`).
+    changes: Vec<Change>,
     answer: Box<dyn FnOnce(Result<(), StoreError>) + Send>,
 }
 
@@ -37,45 +44,31 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub(super) fn start(conn: Connection) -> Result<Self, StoreError> {
+    /// Starts the writer thread on `conn`, keeping `cache` (a database file's) exact.
+    pub(super) fn start(
+        conn: Connection,
+        cache: Option<Arc<ItemCache>>,
+    ) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("oms-sqlite-writer".into())
-            .spawn(move || serve(&conn, &queue))
+            .spawn(move || serve(&conn, &queue, cache.as_deref()))
             .map_err(|e| StoreError::Internal(Box::new(e)))?;
         Ok(Writer { jobs })
     }
 
-    /// Runs `f` in the next group; its result once the group committed.
+    /// Runs `f` in the next group; its result once the group committed. `f` records in its
+    /// second argument what its item writes left under each key (for the item cache).
     pub(super) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection, &mut Vec<Change>) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, StoreError>>();
-        let job: Job = Box::new(move |conn| match conn.map(f) {
-            None => Ran {
-                ok: false,
-                answer: Box::new(move |not_started| {
-                    let _ = tx.send(
-                        not_started
-                            .and_then(|()| Err(StoreError::internal("the write did not run"))),
-                    );
-                }),
-            },
-            Some(Ok(value)) => Ran {
-                ok: true,
-                answer: Box::new(move |committed| {
-                    let _ = tx.send(committed.map(|()| value));
-                }),
-            },
-            Some(Err(e)) => Ran {
-                ok: false,
-                answer: Box::new(move |_| {
-                    let _ = tx.send(Err(e));
-                }),
-            },
+        let job: Job = Box::new(move |conn| {
+            let mut changes = Vec::new();
+            let outcome = conn.map(|conn| f(conn, &mut changes));
+            ran(outcome, changes, tx)
         });
         self.jobs
             .send(job)
@@ -85,7 +78,40 @@ impl Writer {
     }
 }
 
-fn serve(conn: &Connection, queue: &mpsc::Receiver<Job>) {
+/// How a job that ran (`Some`) or could not start (`None`) answers its caller.
+fn ran<T: Send + 'static>(
+    outcome: Option<Result<T, StoreError>>,
+    changes: Vec<Change>,
+    tx: oneshot::Sender<Result<T, StoreError>>,
+) -> Ran {
+    match outcome {
+        None => Ran {
+            ok: false,
+            changes: Vec::new(),
+            answer: Box::new(move |not_started| {
+                let _ = tx.send(
+                    not_started.and_then(|()| Err(StoreError::internal("the write did not run"))),
+                );
+            }),
+        },
+        Some(Ok(value)) => Ran {
+            ok: true,
+            changes,
+            answer: Box::new(move |committed| {
+                let _ = tx.send(committed.map(|()| value));
+            }),
+        },
+        Some(Err(e)) => Ran {
+            ok: false,
+            changes: Vec::new(),
+            answer: Box::new(move |_| {
+                let _ = tx.send(Err(e));
+            }),
+        },
+    }
+}
+
+fn serve(conn: &Connection, queue: &mpsc::Receiver<Job>, cache: Option<&ItemCache>) {
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -100,21 +126,25 @@ fn serve(conn: &Connection, queue: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        group(conn, &mut pending);
+        group(conn, &mut pending, cache);
     }
 }
 
 /// Runs jobs from the front of `pending` in one transaction and answers them. Jobs left in
 /// `pending` (when SQLite ended the transaction on its own) run in the next group.
-fn group(conn: &Connection, pending: &mut VecDeque<Job>) {
-    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
-        // Nothing ran: every queued job gets the error (busy: Throttled, retryable).
-        for job in pending.drain(..) {
-            (job(None).answer)(Err(copy_error(&e)));
+fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCache>) {
+    let begun = exec(conn, "BEGIN IMMEDIATE").and_then(|()| commit_seq(conn));
+    let before = match begun {
+        Ok(seq) => seq,
+        Err(e) => {
+            // Nothing ran: every queued job gets the error (busy: Throttled, retryable).
+            for job in pending.drain(..) {
+                (job(None).answer)(Err(copy_error(&e)));
+            }
+            rollback(conn);
+            return;
         }
-        rollback(conn);
-        return;
-    }
+    };
     let mut ran: Vec<Ran> = Vec::with_capacity(pending.len().min(MAX_GROUP));
     let mut aborted = None;
     for _ in 0..MAX_GROUP {
@@ -146,16 +176,44 @@ fn group(conn: &Connection, pending: &mut VecDeque<Job>) {
             break;
         }
     }
+    let changed = ran.iter().any(|outcome| outcome.ok);
+    let after = if changed { before + 1 } else { before };
     let committed = match aborted {
         Some(e) => Err(e),
+        None if changed => set_commit_seq(conn, after).and_then(|()| exec(conn, "COMMIT")),
         None => exec(conn, "COMMIT"),
     };
     if committed.is_err() {
         rollback(conn);
     }
+    if let Some(cache) = cache {
+        if committed.is_ok() {
+            let changes = ran
+                .iter_mut()
+                .filter(|outcome| outcome.ok)
+                .flat_map(|outcome| std::mem::take(&mut outcome.changes))
+                .collect();
+            cache.committed(before, after, changes);
+        }
+    }
     for outcome in ran {
         (outcome.answer)(committed.as_ref().map(|_| ()).map_err(copy_error));
     }
+}
+
+/// The commit counter as this transaction sees it.
+pub(super) fn commit_seq(conn: &Connection) -> Result<u64, rusqlite::Error> {
+    let seq: i64 = conn
+        .prepare_cached("SELECT seq FROM commits WHERE id = 0")?
+        .query_row([], |row| row.get(0))?;
+    Ok(u64::try_from(seq).unwrap_or(0))
+}
+
+fn set_commit_seq(conn: &Connection, seq: u64) -> Result<(), rusqlite::Error> {
+    let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+    conn.prepare_cached("UPDATE commits SET seq = ?1 WHERE id = 0")?
+        .execute([seq])
+        .map(|_| ())
 }
 
 fn exec(conn: &Connection, statement: &str) -> Result<(), rusqlite::Error> {

@@ -1,0 +1,363 @@
+//! Committed items of a database file kept in memory for key reads (`get`, `batch_get`).
+//!
+//! Why: a read connection's page cache is emptied whenever another connection commits, so under
+//! load every key read fetched its B-tree pages again from the WAL or the file (system calls,
+//! page copies) and decoded the body again. A checkout mutation reads about twenty keys (the
+//! order, then the vendor, its offers and shipping options, products, stock, coupon, customer…)
+//! that mostly did not change since the previous mutation: those reads were a fifth of the
+//! server's CPU (docs/benchmarks.md, "Fourth round").
+//!
+//! Exactness comes from a *commit counter*: every group the writer commits also increments the
+//! one row of the `commits` table, in the same transaction, and so does any other process
+//! writing the file (`oms tenant put`, `oms import`, a second store on the same file: the same
+//! code). The cache says which counter value its contents reflect ([`ItemCache::lookup`]'s
+//! `seq`). A read transaction first reads the counter of its snapshot, then:
+//!
+//! * equal: every cached entry is exactly the item in that snapshot; misses are read from SQLite
+//!   in the same transaction and added (if the cache is still at that counter when they are).
+//! * different: the writer committed since the snapshot began (older), or committed and has not
+//!   yet updated the cache, or another process committed (newer): the read uses SQLite alone.
+//!   (A reader emptying the cache on a newer counter would throw the catalog away every time it
+//!   caught the writer between its commit and its cache update: measured, a loss.)
+//!
+//! The writer, right after each commit and before answering any of its jobs, applies the group's
+//! changes to the entries the cache holds and moves it to the new counter ([`ItemCache::committed`]);
+//! a change to a key the cache does not hold adds nothing. So a read never sees an item older
+//! than the last commit acknowledged to anyone, and items of other processes' commits are never
+//! served once the reader's snapshot includes them. Expired items are cached like stored ones and
+//! filtered by the reader, exactly as rows are.
+//!
+//! Memory is bounded ([`BUDGET_BYTES`] of item sizes): past it, entries not read since the last
+//! eviction go first (a clock sweep), so the catalog a checkout reads every time stays while
+//! finished orders leave.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::item::{Item, Key};
+use crate::limits::item_size;
+
+/// At most this many bytes of items (DynamoDB's item size: names plus values) are cached: some
+/// 2,000 catalog items; about 2.5 MB of the process's memory when full.
+pub(super) const BUDGET_BYTES: usize = 1024 * 1024;
+
+/// What a write left under a key: the item, or `None` when it deleted it.
+pub(super) type Change = (Key, Option<Item>);
+
+/// Bookkeeping per entry beyond the item's own size (key strings, map slot, `Arc`).
+const ENTRY_OVERHEAD: usize = 96;
+
+pub(super) struct ItemCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The commit counter whose state the entries hold (an empty cache is right at any value).
+    seq: u64,
+    entries: HashMap<Key, Entry>,
+    bytes: usize,
+}
+
+struct Entry {
+    /// The stored item (expired or not), or `None`: no item under the key.
+    item: Option<Arc<Item>>,
+    size: usize,
+    /// Read since the last eviction sweep.
+    referenced: bool,
+}
+
+/// What [`ItemCache::lookup`] found for a read whose snapshot is at counter `seq`.
+pub(super) struct Lookup {
+    /// Per key asked: `Some(stored)` from the cache, `None` to read from SQLite.
+    pub found: Vec<Option<Option<Arc<Item>>>>,
+    /// Whether what SQLite returns for the misses may be added ([`ItemCache::fill`]).
+    pub fill: bool,
+}
+
+impl ItemCache {
+    /// An empty cache of a file whose commit counter is `seq`.
+    pub(super) fn new(seq: u64) -> Self {
+        ItemCache {
+            inner: Mutex::new(Inner {
+                seq,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means a panic elsewhere while holding it; every update leaves
+        // `Inner` consistent before anything can panic, so its contents stay usable.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached state of `keys` for a read transaction whose snapshot has counter `seq`.
+    pub(super) fn lookup(&self, seq: u64, keys: &[Key]) -> Lookup {
+        let mut inner = self.lock();
+        if seq != inner.seq {
+            // Older: the writer committed since this snapshot. Newer: another process did (the
+            // writer empties the cache at its next group), or the writer did and has not yet
+            // applied it. Either way this read goes to SQLite alone.
+            return Lookup {
+                found: vec![None; keys.len()],
+                fill: false,
+            };
+        }
+        let found = keys
+            .iter()
+            .map(|key| {
+                inner.entries.get_mut(key).map(|entry| {
+                    entry.referenced = true;
+                    entry.item.clone()
+                })
+            })
+            .collect();
+        Lookup { found, fill: true }
+    }
+
+    /// Adds what a read transaction at counter `seq` found under keys the cache missed, unless
+    /// the cache has moved on since.
+    pub(super) fn fill(&self, seq: u64, read: Vec<(Key, Option<Item>)>) {
+        let mut inner = self.lock();
+        if inner.seq != seq {
+            return;
+        }
+        for (key, item) in read {
+            inner.insert_absent(key, item.map(Arc::new));
+        }
+        inner.evict_over_budget();
+    }
+
+    /// The writer committed the group that read counter `before` and stored `after`, whose
+    /// successful writes left `changes` (in commit order). Called before any of the group's
+    /// jobs is answered.
+    pub(super) fn committed(&self, before: u64, after: u64, changes: Vec<Change>) {
+        let mut inner = self.lock();
+        if inner.seq != before && inner.seq != after {
+            // Another process committed in between, and the cache may hold its old items.
+            inner.reset(after);
+            return;
+        }
+        let inner = &mut *inner;
+        inner.seq = after;
+        for (key, item) in changes {
+            if let Some(entry) = inner.entries.get_mut(&key) {
+                let size = entry_size(&key, item.as_ref());
+                inner.bytes = inner.bytes - entry.size + size;
+                entry.item = item.map(Arc::new);
+                entry.size = size;
+            }
+        }
+        inner.evict_over_budget();
+    }
+
+    /// How many entries and bytes are cached.
+    #[cfg(test)]
+    pub(super) fn len_and_bytes(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.entries.len(), inner.bytes)
+    }
+}
+
+impl Inner {
+    fn reset(&mut self, seq: u64) {
+        self.entries.clear();
+        self.bytes = 0;
+        self.seq = seq;
+    }
+
+    fn insert_absent(&mut self, key: Key, item: Option<Arc<Item>>) {
+        if self.entries.contains_key(&key) {
+            return;
+        }
+        let size = entry_size(&key, item.as_deref());
+        self.bytes += size;
+        self.entries.insert(
+            key,
+            Entry {
+                item,
+                size,
+                referenced: false,
+            },
+        );
+    }
+
+    /// Past the budget, drops entries until a quarter of it is free: first those not read since
+    /// the previous sweep (whose marks it clears), then any.
+    fn evict_over_budget(&mut self) {
+        if self.bytes <= BUDGET_BYTES {
+            return;
+        }
+        let target = BUDGET_BYTES / 4 * 3;
+        let Inner { entries, bytes, .. } = self;
+        entries.retain(|_, entry| {
+            if *bytes <= target || entry.referenced {
+                entry.referenced = false;
+                return true;
+            }
+            *bytes -= entry.size;
+            false
+        });
+        entries.retain(|_, entry| {
+            if *bytes <= target {
+                return true;
+            }
+            *bytes -= entry.size;
+            false
+        });
+    }
+}
+
+fn entry_size(key: &Key, item: Option<&Item>) -> usize {
+    ENTRY_OVERHEAD + key.pk.len() + key.sk.len() + item.map_or(0, item_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::Value;
+
+    fn key(sk: &str) -> Key {
+        Key::new("P", sk)
+    }
+
+    fn item(sk: &str, v: i64) -> Item {
+        let mut item = key(sk).to_item();
+        item.insert("v".into(), Value::N(v.into()));
+        item
+    }
+
+    /// What a reader at `seq` does: look up (which moves an older cache to `seq`), then fill.
+    fn fill(cache: &ItemCache, seq: u64, read: Vec<(Key, Option<Item>)>) {
+        let keys: Vec<Key> = read.iter().map(|(k, _)| k.clone()).collect();
+        if cache.lookup(seq, &keys).fill {
+            cache.fill(seq, read);
+        }
+    }
+
+    fn hit(cache: &ItemCache, seq: u64, sk: &str) -> Option<Option<Item>> {
+        let lookup = cache.lookup(seq, &[key(sk)]);
+        lookup
+            .found
+            .into_iter()
+            .next()
+            .flatten()
+            .map(|found| found.map(|i| (*i).clone()))
+    }
+
+    #[test]
+    fn a_read_at_the_cache_counter_fills_and_then_hits() {
+        let cache = ItemCache::new(3);
+        assert_eq!(hit(&cache, 3, "a"), None);
+        fill(
+            &cache,
+            3,
+            vec![(key("a"), Some(item("a", 1))), (key("b"), None)],
+        );
+        assert_eq!(hit(&cache, 3, "a"), Some(Some(item("a", 1))));
+        assert_eq!(
+            hit(&cache, 3, "b"),
+            Some(None),
+            "an absent item is cached too"
+        );
+    }
+
+    #[test]
+    fn the_writer_updates_held_entries_and_ignores_others() {
+        let cache = ItemCache::new(3);
+        fill(
+            &cache,
+            3,
+            vec![
+                (key("a"), Some(item("a", 1))),
+                (key("b"), Some(item("b", 1))),
+            ],
+        );
+        cache.committed(
+            3,
+            4,
+            vec![
+                (key("a"), Some(item("a", 2))),
+                (key("b"), None),
+                (key("c"), Some(item("c", 1))),
+            ],
+        );
+        assert_eq!(hit(&cache, 4, "a"), Some(Some(item("a", 2))));
+        assert_eq!(hit(&cache, 4, "b"), Some(None));
+        assert_eq!(hit(&cache, 4, "c"), None, "a write adds nothing new");
+    }
+
+    #[test]
+    fn a_fill_from_an_older_snapshot_is_dropped() {
+        let cache = ItemCache::new(3);
+        fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
+        cache.committed(3, 4, vec![(key("b"), Some(item("b", 2)))]);
+        // A reader whose snapshot predates commit 4 read b's old item: it must not land.
+        fill(&cache, 3, vec![(key("b"), Some(item("b", 1)))]);
+        assert_eq!(hit(&cache, 4, "b"), None);
+        // And a read at the old counter does not use the cache at all.
+        assert!(!cache.lookup(3, &[key("a")]).fill);
+        assert_eq!(hit(&cache, 3, "a"), None);
+    }
+
+    #[test]
+    fn a_fill_before_the_writer_applies_its_commit_is_corrected_by_it() {
+        let cache = ItemCache::new(3);
+        // The reader's snapshot (3) predates the commit, the writer has not applied 4 yet.
+        fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
+        cache.committed(3, 4, vec![(key("a"), Some(item("a", 2)))]);
+        assert_eq!(hit(&cache, 4, "a"), Some(Some(item("a", 2))));
+    }
+
+    #[test]
+    fn another_process_commit_sends_reads_to_sqlite_until_the_writer_starts_over() {
+        let cache = ItemCache::new(3);
+        fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
+        // A reader sees counter 5: somebody else committed 4 and 5. It reads SQLite only.
+        assert_eq!(hit(&cache, 5, "a"), None);
+        fill(&cache, 5, vec![(key("a"), Some(item("a", 9)))]);
+        assert_eq!(
+            hit(&cache, 3, "a"),
+            Some(Some(item("a", 1))),
+            "still right at 3"
+        );
+        // The writer's next group read 5 (commits it did not make): nothing held can be
+        // trusted, and the cache starts over at the writer's commit.
+        cache.committed(5, 6, vec![(key("a"), Some(item("a", 10)))]);
+        assert_eq!(cache.len_and_bytes(), (0, 0));
+        assert_eq!(hit(&cache, 6, "a"), None);
+        fill(&cache, 6, vec![(key("a"), Some(item("a", 10)))]);
+        assert_eq!(hit(&cache, 6, "a"), Some(Some(item("a", 10))));
+    }
+
+    #[test]
+    fn a_group_without_a_successful_write_keeps_the_counter_and_the_entries() {
+        let cache = ItemCache::new(3);
+        fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
+        cache.committed(3, 3, vec![]);
+        assert_eq!(hit(&cache, 3, "a"), Some(Some(item("a", 1))));
+    }
+
+    #[test]
+    fn memory_stays_within_the_budget_and_keeps_what_is_read() {
+        let cache = ItemCache::new(1);
+        let hot = key("hot");
+        fill(&cache, 1, vec![(hot.clone(), Some(item("hot", 1)))]);
+        let mut big = item("x", 0);
+        big.insert("blob".into(), Value::S("z".repeat(10_000)));
+        for i in 0..1_000 {
+            let mut it = big.clone();
+            it.insert("sk".into(), Value::S(format!("x{i}")));
+            assert!(
+                hit(&cache, 1, "hot").is_some(),
+                "the hot entry stays cached"
+            );
+            fill(&cache, 1, vec![(key(&format!("x{i}")), Some(it))]);
+            let (_, bytes) = cache.len_and_bytes();
+            assert!(bytes <= BUDGET_BYTES, "{bytes} bytes cached");
+        }
+    }
+}

@@ -226,7 +226,7 @@ mod tests {
 
     fn item(sk: &str, v: i64) -> Item {
         let mut item = key(sk).to_item();
-        item.insert("v".into(), Value::N(v.into()));
+        item.insert("v".into(), Value::N(v));
         item
     }
 

@@ -42,7 +42,8 @@ mod cache;
 mod local_log;
 mod writer;
 
-use cache::{Change, ItemCache};
+use cache::ItemCache;
+use writer::Scope;
 
 pub use local_log::{JournalEntry, JournalMessage, StreamEntry, StreamFilter};
 
@@ -211,12 +212,12 @@ impl SqliteStore {
             .await
     }
 
-    /// [`Self::write_call`] for a write of items: `f` records what it left under each key it
-    /// wrote, for the item cache.
+    /// [`Self::write_call`] for a write of items: `f` reads the stored items through its
+    /// [`Scope`] and records there what it left under each key it wrote.
     async fn item_write_call<T, F>(&self, round_trips: usize, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mut Vec<Change>) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection, &mut Scope<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         for _ in 0..round_trips {
             self.round_trips.record();
@@ -358,11 +359,11 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let stream = self.stream.clone();
         let recorded = self
-            .item_write_call(1, move |tx, changes| {
+            .item_write_call(1, move |tx, scope| {
                 let mut stored = Vec::with_capacity(ops.len());
                 let mut failed = Vec::new();
                 for (i, op) in ops.iter().enumerate() {
-                    let current = load(tx, &op.key()?)?;
+                    let current = scope.current(tx, &op.key()?)?;
                     if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
                         failed.push(i);
                     }
@@ -373,7 +374,7 @@ impl ItemStore for SqliteStore {
                 }
                 let mut recorded = false;
                 for (op, current) in ops.into_iter().zip(stored) {
-                    recorded |= apply(tx, op, current, stream.as_ref(), changes)?;
+                    recorded |= apply(tx, op, current, stream.as_ref(), scope)?;
                 }
                 Ok(recorded)
             })
@@ -387,12 +388,12 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let stream = self.stream.clone();
         let recorded = self
-            .item_write_call(1, move |tx, changes| {
-                let current = load(tx, &key)?;
+            .item_write_call(1, move |tx, scope| {
+                let current = scope.current(tx, &key)?;
                 if op.cond().is_some_and(|c| !eval(c, current.as_ref(), now)) {
                     return Err(StoreError::ConditionFailed);
                 }
-                apply(tx, op, current, stream.as_ref(), changes)
+                apply(tx, op, current, stream.as_ref(), scope)
             })
             .await?;
         self.stream_written(recorded);
@@ -404,7 +405,7 @@ impl ItemStore for SqliteStore {
         let calls = limits::chunks(writes.len(), BATCH_WRITE_CHUNK);
         let stream = self.stream.clone();
         let recorded = self
-            .item_write_call(calls, move |tx, changes| {
+            .item_write_call(calls, move |tx, scope| {
                 let mut recorded = false;
                 for write in writes {
                     match write {
@@ -412,14 +413,14 @@ impl ItemStore for SqliteStore {
                             let key = Key::of(&item)?;
                             recorded |=
                                 local_log::record_insert(tx, stream.as_ref(), &item, || {
-                                    Ok(load(tx, &key)?.is_none())
+                                    Ok(scope.current(tx, &key)?.is_none())
                                 })?;
                             upsert(tx, &item)?;
-                            changes.push((key, Some(item)));
+                            scope.record(key, Some(item));
                         }
                         BatchWrite::Delete(key) => {
                             delete(tx, &key)?;
-                            changes.push((key, None));
+                            scope.record(key, None);
                         }
                     }
                 }
@@ -437,13 +438,13 @@ impl ItemStore for SqliteStore {
 
 /// Applies one op whose condition held; `current` is the stored row (expired or not). Records
 /// an insert the `stream` filter selects (as DynamoDB Streams says INSERT only when no item was
-/// stored, expired or not); `true` when it did. What the op left under its key goes to `changes`.
+/// stored, expired or not); `true` when it did. What the op left under its key goes to `scope`.
 fn apply(
     conn: &Connection,
     op: WriteOp,
     current: Option<Item>,
     stream: Option<&StreamFilter>,
-    changes: &mut Vec<Change>,
+    scope: &mut Scope<'_>,
 ) -> Result<bool, StoreError> {
     let inserted = current.is_none();
     match op {
@@ -454,7 +455,7 @@ fn apply(
             } else {
                 upsert(conn, &item)?;
             }
-            changes.push((Key::of(&item)?, Some(item)));
+            scope.record(Key::of(&item)?, Some(item));
             Ok(recorded)
         }
         WriteOp::Update { key, updates, .. } => {
@@ -472,12 +473,12 @@ fn apply(
             } else {
                 upsert(conn, &updated)?;
             }
-            changes.push((key, Some(updated)));
+            scope.record(key, Some(updated));
             Ok(recorded)
         }
         WriteOp::Delete { key, .. } => {
             delete(conn, &key)?;
-            changes.push((key, None));
+            scope.record(key, None);
             Ok(false)
         }
         WriteOp::Check { .. } => Ok(false),

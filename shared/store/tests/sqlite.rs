@@ -247,9 +247,13 @@ async fn another_store_writing_the_same_file_is_read_at_once() {
         server.get(&key("T", "config"), true).await.unwrap(),
         Some(item("T", "config", &[("v", Value::N(2))]))
     );
-    // And the server's own next write, after the other store's, is read back too.
+    // The server's next write conditions on what the other store wrote, not on what the
+    // server had read before it.
     server
-        .put(item("T", "config", &[("v", Value::N(3))]), None)
+        .put(
+            item("T", "config", &[("v", Value::N(3))]),
+            Some(oms_store::Cond::Eq("v".into(), Value::N(2))),
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -118,6 +118,16 @@ impl ItemCache {
         Lookup { found, fill: true }
     }
 
+    /// The writer's look at `key` in its transaction that read counter `seq`: the cached stored
+    /// item (or `Some(None)`: none), or `None` when the cache does not hold `seq`'s state of it.
+    pub(super) fn committed_item(&self, seq: u64, key: &Key) -> Option<Option<Arc<Item>>> {
+        let inner = self.lock();
+        if inner.seq != seq {
+            return None;
+        }
+        inner.entries.get(key).map(|entry| entry.item.clone())
+    }
+
     /// Adds what a read transaction at counter `seq` found under keys the cache missed, unless
     /// the cache has moved on since.
     pub(super) fn fill(&self, seq: u64, read: Vec<(Key, Option<Item>)>) {

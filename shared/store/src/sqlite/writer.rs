@@ -13,7 +13,7 @@
 //! commit counter (the `commits` row) in its transaction and, once committed, hands the items its
 //! successful jobs left to the cache before answering anyone.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{mpsc, Arc};
 
 use rusqlite::Connection;
@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 use super::cache::{Change, ItemCache};
 use super::sql;
 use crate::error::StoreError;
+use crate::item::{Item, Key};
 
 /// At most this many jobs share one transaction.
 const MAX_GROUP: usize = 256;
@@ -30,13 +31,45 @@ const MAX_GROUP: usize = 256;
 /// function that answers its caller with the group's commit result.
 struct Ran {
     ok: bool,
-    /// What the job's writes left under each key it wrote (kept only when `ok`).
-    changes: Vec<Change>,
     answer: Box<dyn FnOnce(Result<(), StoreError>) + Send>,
 }
 
 /// Runs the write on the connection; with `None` (the group could not start) only answers.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Ran + Send>;
+type Job = Box<dyn FnOnce(Option<(&Connection, &mut Scope<'_>)>) -> Ran + Send>;
+
+/// What a job sees of its group and what it leaves: the stored items as the group's earlier
+/// jobs left them, and the changes its own item writes make (kept only if it succeeds).
+pub(super) struct Scope<'a> {
+    /// Each key the group's earlier successful jobs wrote, with what the last of them left.
+    earlier: &'a HashMap<Key, Option<Item>>,
+    /// The file's item cache, exact for this transaction while it holds counter `before`.
+    cache: Option<&'a ItemCache>,
+    before: u64,
+    changes: Vec<Change>,
+}
+
+impl Scope<'_> {
+    /// The stored item under `key` (expired or not) as this job sees it.
+    ///
+    /// Why not always SQLite: every write reads the items it conditions on or updates (the
+    /// order, its stock and coupon counters…), which the cache mostly holds already; the
+    /// B-tree lookups and body decoding were a twelfth of the writer thread's time, and the
+    /// writer is the one path every mutation goes through in turn.
+    pub(super) fn current(&self, conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+        if let Some(left) = self.earlier.get(key) {
+            return Ok(left.clone());
+        }
+        if let Some(stored) = self.cache.and_then(|c| c.committed_item(self.before, key)) {
+            return Ok(stored.map(|item| Item::clone(&item)));
+        }
+        super::load(conn, key)
+    }
+
+    /// Records that this job's write left `item` (`None`: nothing) under `key`.
+    pub(super) fn record(&mut self, key: Key, item: Option<Item>) {
+        self.changes.push((key, item));
+    }
+}
 
 /// The sending side; the thread ends (closing the connection) when it is dropped.
 pub(super) struct Writer {
@@ -57,18 +90,17 @@ impl Writer {
         Ok(Writer { jobs })
     }
 
-    /// Runs `f` in the next group; its result once the group committed. `f` records in its
-    /// second argument what its item writes left under each key (for the item cache).
+    /// Runs `f` in the next group; its result once the group committed. `f` reads the items
+    /// it writes through its [`Scope`] and records there what its writes left under each key.
     pub(super) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mut Vec<Change>) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection, &mut Scope<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, StoreError>>();
-        let job: Job = Box::new(move |conn| {
-            let mut changes = Vec::new();
-            let outcome = conn.map(|conn| f(conn, &mut changes));
-            ran(outcome, changes, tx)
+        let job: Job = Box::new(move |ctx| {
+            let outcome = ctx.map(|(conn, scope)| f(conn, scope));
+            ran(outcome, tx)
         });
         self.jobs
             .send(job)
@@ -81,13 +113,11 @@ impl Writer {
 /// How a job that ran (`Some`) or could not start (`None`) answers its caller.
 fn ran<T: Send + 'static>(
     outcome: Option<Result<T, StoreError>>,
-    changes: Vec<Change>,
     tx: oneshot::Sender<Result<T, StoreError>>,
 ) -> Ran {
     match outcome {
         None => Ran {
             ok: false,
-            changes: Vec::new(),
             answer: Box::new(move |not_started| {
                 let _ = tx.send(
                     not_started.and_then(|()| Err(StoreError::internal("the write did not run"))),
@@ -96,14 +126,12 @@ fn ran<T: Send + 'static>(
         },
         Some(Ok(value)) => Ran {
             ok: true,
-            changes,
             answer: Box::new(move |committed| {
                 let _ = tx.send(committed.map(|()| value));
             }),
         },
         Some(Err(e)) => Ran {
             ok: false,
-            changes: Vec::new(),
             answer: Box::new(move |_| {
                 let _ = tx.send(Err(e));
             }),
@@ -146,6 +174,7 @@ fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCach
         }
     };
     let mut ran: Vec<Ran> = Vec::with_capacity(pending.len().min(MAX_GROUP));
+    let mut earlier: HashMap<Key, Option<Item>> = HashMap::new();
     let mut aborted = None;
     for _ in 0..MAX_GROUP {
         let Some(job) = pending.pop_front() else {
@@ -156,7 +185,16 @@ fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCach
             pending.push_front(job);
             break;
         }
-        let outcome = job(Some(conn));
+        let mut scope = Scope {
+            earlier: &earlier,
+            cache,
+            before,
+            changes: Vec::new(),
+        };
+        let outcome = job(Some((conn, &mut scope)));
+        if outcome.ok {
+            earlier.extend(scope.changes);
+        }
         let ended = if outcome.ok {
             exec(conn, "RELEASE job")
         } else {
@@ -188,12 +226,7 @@ fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCach
     }
     if let Some(cache) = cache {
         if committed.is_ok() {
-            let changes = ran
-                .iter_mut()
-                .filter(|outcome| outcome.ok)
-                .flat_map(|outcome| std::mem::take(&mut outcome.changes))
-                .collect();
-            cache.committed(before, after, changes);
+            cache.committed(before, after, earlier.into_iter().collect());
         }
     }
     for outcome in ran {

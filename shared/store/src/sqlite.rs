@@ -500,12 +500,12 @@ fn read_keys(
     let lookup = cache.lookup(seq, keys);
     let mut read = Vec::new();
     let mut stored = Vec::with_capacity(keys.len());
-    for (key, cached) in keys.iter().zip(lookup.found) {
+    for ((key, cached), admit) in keys.iter().zip(lookup.found).zip(lookup.admit) {
         match cached {
             Some(item) => stored.push(item.map(|item| Item::clone(&item))),
             None => {
                 let item = load(conn, key)?;
-                if lookup.fill {
+                if admit {
                     read.push((key.clone(), item.clone()));
                 }
                 stored.push(item);

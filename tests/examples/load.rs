@@ -21,8 +21,8 @@
 //! mutation, request sent to response body read, on the client. The server's CPU (utime +
 //! stime of `/proc/<pid>/stat`, over the measured window) and RSS (`VmRSS`, `VmHWM` of
 //! `/proc/<pid>/status`) come from `--pid`, and so do the bytes it wrote to storage per flow
-//! (`write_bytes` of `/proc/<pid>/io`); the generator's own CPU is printed too. It runs on
-//! one thread (a current-thread runtime) so it costs the machine little.
+//! (`write_bytes` of `/proc/<pid>/io`) and its read calls (`syscr`); the generator's own CPU is
+//! printed too. It runs on one thread (a current-thread runtime) so it costs the machine little.
 //!
 //! Every mutation also writes an outbound event, which the server relays (and, for a tenant
 //! with an events URL, delivers) in the background; under load that work can lag behind and
@@ -429,16 +429,17 @@ fn proc_usage(pid: &str) -> Option<(f64, u64, u64)> {
     Some((ticks / TICKS_PER_SECOND, kb("VmRSS:"), kb("VmHWM:")))
 }
 
-/// Bytes `pid` caused to be written to storage so far (`write_bytes` of `/proc/<pid>/io`): the
-/// WAL frames, checkpoints and journals, not its sockets.
-fn proc_storage_writes(pid: &str) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/io"))
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("write_bytes:"))?
-        .trim()
-        .parse()
-        .ok()
+/// What `/proc/<pid>/io` says so far: bytes `pid` caused to be written to storage
+/// (`write_bytes`: the WAL frames, checkpoints and journals, not its sockets) and its read
+/// system calls (`syscr`: the store's page fetches, and its sockets' reads).
+fn proc_io(pid: &str) -> Option<(u64, u64)> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    let field = |name: &str| {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    Some((field("write_bytes:")?, field("syscr:")?))
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -481,7 +482,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
     let pid = args.pid.map(|p| p.to_string());
     let server_before = pid.as_deref().and_then(proc_usage);
-    let written_before = pid.as_deref().and_then(proc_storage_writes);
+    let io_before = pid.as_deref().and_then(proc_io);
     let self_before = proc_usage("self");
     let started = Instant::now();
     shared.measuring.store(true, Ordering::Relaxed);
@@ -489,7 +490,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     shared.measuring.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed().as_secs_f64();
     let server_after = pid.as_deref().and_then(proc_usage);
-    let written_after = pid.as_deref().and_then(proc_storage_writes);
+    let io_after = pid.as_deref().and_then(proc_io);
     let self_after = proc_usage("self");
     shared.stop.store(true, Ordering::Relaxed);
     let mut tally = Tally::default();
@@ -559,12 +560,15 @@ async fn run(args: Args) -> Result<(), Failure> {
     } else {
         println!("server: no --pid (or /proc unreadable): CPU and RSS not measured");
     }
-    if let (Some(w0), Some(w1)) = (written_before, written_after) {
+    if let (Some((w0, r0)), Some((w1, r1))) = (io_before, io_after) {
         // Deterministic enough to compare builds where flows/s is noisy: what one flow costs the
-        // disk (WAL frames, then the checkpoint's copy into the database file).
+        // disk (WAL frames, then the checkpoint's copy into the database file), and how many
+        // read calls it takes (pages a read connection fetches again after a commit; the six
+        // requests' socket reads).
         println!(
-            "server storage writes: {:.1} KB per flow",
-            w1.saturating_sub(w0) as f64 / 1024.0 / flows
+            "server storage writes: {:.1} KB per flow; read calls: {:.0} per flow",
+            w1.saturating_sub(w0) as f64 / 1024.0 / flows,
+            r1.saturating_sub(r0) as f64 / flows
         );
     }
     match (backlog, drained, server_before, server_drained) {

@@ -323,10 +323,8 @@ impl ItemStore for SqliteStore {
         let now = self.clock.now_unix();
         let cache = self.cache.clone();
         self.read_call(1, true, move |conn| {
-            let [stored] = read_keys(conn, cache.as_deref(), &keys)?
-                .try_into()
-                .map_err(|_| StoreError::internal("one key read gave another count"))?;
-            Ok(stored.filter(|i| !is_expired(i, now)))
+            let stored = read_keys(conn, cache.as_deref(), &keys)?.into_iter().next();
+            Ok(stored.flatten().filter(|i| !is_expired(i, now)))
         })
         .await
     }

@@ -14,7 +14,8 @@
 //! `seq`). A read transaction first reads the counter of its snapshot, then:
 //!
 //! * equal: every cached entry is exactly the item in that snapshot; misses are read from SQLite
-//!   in the same transaction and added (if the cache is still at that counter when they are).
+//!   in the same transaction, and a key missed the second time is added (if the cache is still
+//!   at that counter when it is).
 //! * different: the writer committed since the snapshot began (older), or committed and has not
 //!   yet updated the cache, or another process committed (newer): the read uses SQLite alone.
 //!   (A reader emptying the cache on a newer counter would throw the catalog away every time it
@@ -165,9 +166,14 @@ impl ItemCache {
     }
 
     /// The writer committed the group that read counter `before` and stored `after`, whose
-    /// successful writes left `changes` (in commit order). Called before any of the group's
-    /// jobs is answered.
-    pub(super) fn committed(&self, before: u64, after: u64, changes: Vec<Change>) {
+    /// successful writes left `changes` (what the last write of each key left). Called before
+    /// any of the group's jobs is answered.
+    pub(super) fn committed(
+        &self,
+        before: u64,
+        after: u64,
+        changes: impl IntoIterator<Item = Change>,
+    ) {
         let mut inner = self.lock();
         if inner.seq != before && inner.seq != after {
             // Another process committed in between, and the cache may hold its old items.

@@ -192,10 +192,8 @@ fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCach
             changes: Vec::new(),
         };
         let outcome = job(Some((conn, &mut scope)));
-        if outcome.ok {
-            earlier.extend(scope.changes);
-        }
         let ended = if outcome.ok {
+            earlier.extend(scope.changes);
             exec(conn, "RELEASE job")
         } else {
             exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job"))
@@ -226,7 +224,7 @@ fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCach
     }
     if let Some(cache) = cache {
         if committed.is_ok() {
-            cache.committed(before, after, earlier.into_iter().collect());
+            cache.committed(before, after, earlier);
         }
     }
     for outcome in ran {

@@ -39,7 +39,9 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# One run: prints "flows/s cpu_ms_per_flow cpu_ms_with_drain p50_ms failed_flows peak_rss_mb".
+# One run: writes "flows/s cpu_ms_per_flow cpu_ms_with_drain p50_ms failed_flows peak_rss_mb"
+# to $work/line. Not called in a command substitution: a subshell's `server` would be invisible to
+# the EXIT trap, and an interrupted comparison would leave its server running.
 run_one() {
   local bin=$1; shift
   local dir=$work/run port
@@ -62,7 +64,7 @@ run_one() {
   drain=$(grep -oP 'with them: \K[0-9.]+' "$out" || echo "$cpu")
   p50=$(awk '/^all mutations/ {print $4}' "$out")
   rss=$(grep -oP 'peak RSS \K[0-9.]+' "$out" || echo "?")
-  echo "$flows $cpu $drain ${p50:-?} $failed $rss"
+  echo "$flows $cpu $drain ${p50:-?} $failed $rss" >"$work/line"
 }
 
 results=$work/results
@@ -71,13 +73,15 @@ printf '%-5s %-4s %9s %10s %12s %8s %7s %8s  %s\n' round spec 'flows/s' 'CPU/flo
 for r in $(seq 1 "$rounds"); do
   for i in "${!specs[@]}"; do
     read -r -a parts <<<"${specs[$i]}"
-    line=$(run_one "${parts[@]:0:1}" "${parts[@]:1}")
+    run_one "${parts[@]:0:1}" "${parts[@]:1}"
+    line=$(<"$work/line")
     echo "$i $line" >>"$results"
     read -r f c d p x m <<<"$line"
     printf '%-5s %-4s %9s %10s %12s %8s %7s %8s  %s\n' "$r" "$i" "$f" "$c" "$d" "$p" "$x" "$m" "${specs[$i]}"
   done
 done
 
+# The middle run; of an even number, the lower of the two middle ones.
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "?"}'; }
 echo
 echo "medians over $rounds rounds ($clients clients, $seconds s each after $warmup s warm-up):"

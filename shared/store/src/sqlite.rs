@@ -40,6 +40,7 @@ use oms_clock::Clock;
 mod body;
 mod cache;
 mod local_log;
+mod wal_writes;
 mod writer;
 
 use cache::ItemCache;
@@ -134,7 +135,14 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(Box::new(e)))?;
         }
-        let conn = Connection::open(path).map_err(sql)?;
+        // The writer's connection hands each commit's WAL frames to the file in one write
+        // ([`wal_writes`]), which is sound only because every commit syncs (`FULL`, set before
+        // anything is written).
+        let vfs = wal_writes::register().map_err(sql)?;
+        let conn = Connection::open_with_flags_and_vfs(path, rusqlite::OpenFlags::default(), vfs)
+            .map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sql)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(sql)?;
@@ -143,8 +151,6 @@ impl SqliteStore {
                 "could not enable WAL (journal_mode={mode})"
             )));
         }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sql)?;
         // Each job of a group runs in a savepoint, whose sub-journal keeps the original of every
         // page the job changes. On a temp file (the default) a group's sub-journal spilled to
         // disk past 64 KiB: a file created, written and unlinked every other commit under load.

@@ -40,6 +40,8 @@ use oms_clock::Clock;
 mod body;
 mod cache;
 mod local_log;
+#[cfg(test)]
+mod temp_db;
 mod wal_writes;
 mod writer;
 

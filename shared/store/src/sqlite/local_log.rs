@@ -412,19 +412,18 @@ mod tests {
 
     #[tokio::test]
     async fn the_journal_and_stream_survive_reopening_the_file() {
-        let dir = std::env::temp_dir().join(format!("oms-journal-{}", ulid::Ulid::new()));
-        let path = dir.join("oms.sqlite");
+        let db = crate::sqlite::temp_db::TempDb::new();
+        let path = &db.0;
         let clock = clock();
         {
-            let s = SqliteStore::open(&path, clock.clone())
+            let s = SqliteStore::open(path, clock.clone())
                 .unwrap()
                 .with_stream(StreamFilter::attribute_equals("entity", "OutboxEvent"));
             s.journal_append("sync", message(1)).await.unwrap();
             s.write(put(item("B", "OutboxEvent"))).await.unwrap();
         }
-        let s = SqliteStore::open(&path, clock).unwrap();
+        let s = SqliteStore::open(path, clock).unwrap();
         assert_eq!(s.journal_load("sync").await.unwrap().len(), 1);
         assert_eq!(s.stream_read(0, 10).await.unwrap().len(), 1);
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -281,15 +281,14 @@ unsafe extern "C" fn read(
                 && offset < held.end()
                 && held.offset < offset + i64::from(amount)
         });
-        if overlaps {
-            let rc = flush(file);
-            if rc != ffi::SQLITE_OK {
-                return rc;
-            }
-        }
-        match methods(file).xRead {
+        let read_inner = || match methods(file).xRead {
             Some(read_inner) => read_inner(inner(file), buf, amount, offset),
             None => ffi::SQLITE_IOERR_READ,
+        };
+        if overlaps {
+            flushed(file, read_inner)
+        } else {
+            read_inner()
         }
     }
 }
@@ -518,35 +517,18 @@ unsafe extern "C" fn shm_unmap(file: *mut ffi::sqlite3_file, delete: c_int) -> c
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
-    use std::path::PathBuf;
+    use std::path::Path;
 
     use rusqlite::{params, Connection, OpenFlags};
+
+    use crate::sqlite::temp_db::TempDb;
 
     thread_local! {
         /// Writes of held bytes passed on to the WAL by this thread's connections.
         pub(super) static PASSED_WRITES: Cell<u64> = const { Cell::new(0) };
     }
 
-    /// A temporary database path, removed (with its WAL files) on drop.
-    struct TempDb(PathBuf);
-
-    impl TempDb {
-        fn new() -> Self {
-            TempDb(std::env::temp_dir().join(format!("oms-wal-{}.sqlite", ulid::Ulid::new())))
-        }
-    }
-
-    impl Drop for TempDb {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut path = self.0.clone().into_os_string();
-                path.push(suffix);
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
-
-    fn writer(path: &PathBuf) -> Connection {
+    fn writer(path: &Path) -> Connection {
         let vfs = super::register().unwrap();
         let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), vfs).unwrap();
         conn.pragma_update(None, "synchronous", "FULL").unwrap();

@@ -73,10 +73,12 @@ pub struct Currency {
 impl Currency {
     /// Parses a currency code case-insensitively (`"sgd"` → SGD).
     pub fn parse(code: &str) -> Result<Self, DomainError> {
-        let upper = code.trim().to_ascii_uppercase();
+        // Compared in place, without an uppercased copy: every amount of every item read
+        // parses its currency.
+        let wanted = code.trim().as_bytes();
         CURRENCIES
             .iter()
-            .find(|(c, _)| *c == upper)
+            .find(|(c, _)| c.as_bytes().eq_ignore_ascii_case(wanted))
             .and_then(|(c, exponent)| {
                 let b = c.as_bytes();
                 Some(Currency {
@@ -135,7 +137,7 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
         Currency::parse(&s).map_err(serde::de::Error::custom)
     }
 }
@@ -355,8 +357,16 @@ mod tests {
         assert_eq!(Currency::parse("BHD").map(|c| c.exponent()).ok(), Some(3));
         assert_eq!(Currency::parse("KWD").map(|c| c.exponent()).ok(), Some(3));
         assert_eq!(Currency::parse("USD").map(|c| c.exponent()).ok(), Some(2));
-        let err = Currency::parse("XYZ").err().map(|e| e.code);
-        assert_eq!(err, Some(ErrorCode::InvalidInput));
+        assert_eq!(
+            Currency::parse(" sgd ").map(|c| c.code().to_string()).ok(),
+            Some("SGD".into())
+        );
+        for unknown in ["XYZ", "SG", "SGDX", "", "S\u{e9}D"] {
+            let err = Currency::parse(unknown).err().map(|e| e.code);
+            assert_eq!(err, Some(ErrorCode::InvalidInput), "{unknown:?}");
+        }
+        let read: Currency = serde_json::from_str("\"usd\"").unwrap_or(Currency::SGD);
+        assert_eq!(read.code(), "USD");
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //!
 //! Key reads of a database file are served from an [`cache::ItemCache`] of committed items
 //! where it is exactly the reader's snapshot (a commit counter in the file tells; see there).
+//! A read the cache holds entirely takes no read transaction at all while the file's WAL-index
+//! header is still the one the writer's last commit left ([`wal_index`]): nobody committed since.
 //!
 //! Two more tables in the same file serve `oms serve` (see [`local_log`]): a *change stream*
 //! (what DynamoDB Streams is on AWS: inserts of the items a [`StreamFilter`] selects, written in
@@ -42,6 +44,7 @@ mod cache;
 mod local_log;
 #[cfg(test)]
 mod temp_db;
+mod wal_index;
 mod wal_writes;
 mod writer;
 
@@ -109,6 +112,9 @@ pub struct SqliteStore {
     readers: Option<Arc<ReadPool>>,
     /// Committed items for key reads of a database file (`None` in memory).
     cache: Option<Arc<ItemCache>>,
+    /// The file's WAL index, whose header tells whether anyone committed since the writer's last
+    /// commit (`None` in memory).
+    wal_index: Option<Arc<wal_index::WalIndex>>,
     round_trips: RoundTrips,
     /// Decides which items have expired (the same clock as the use cases').
     clock: Arc<dyn Clock>,
@@ -160,7 +166,7 @@ impl SqliteStore {
         // crash, so it lives in memory, and only until the group commits.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(sql)?;
-        let mut store = Self::init(conn, clock, true)?;
+        let mut store = Self::init(conn, clock, Some(path))?;
         store.readers = Some(Arc::new(ReadPool {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
@@ -173,10 +179,15 @@ impl SqliteStore {
     /// # Errors
     /// `Internal` when SQLite cannot allocate it.
     pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory().map_err(sql)?, clock, false)
+        Self::init(Connection::open_in_memory().map_err(sql)?, clock, None)
     }
 
-    fn init(conn: Connection, clock: Arc<dyn Clock>, cached: bool) -> Result<Self, StoreError> {
+    /// `file`: the path of a database file (cached, with its WAL index); `None` in memory.
+    fn init(
+        conn: Connection,
+        clock: Arc<dyn Clock>,
+        file: Option<&Path>,
+    ) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;
         let version: i64 = conn
@@ -190,7 +201,10 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(sql)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(sql)?;
-        let cache = if cached {
+        // SQLite creates the WAL index at the first transaction in WAL mode (the schema's, just
+        // now) and keeps it while the writer's connection is open.
+        let wal_index = file.and_then(wal_index::WalIndex::open).map(Arc::new);
+        let cache = if file.is_some() {
             Some(Arc::new(ItemCache::new(
                 writer::commit_seq(&conn).map_err(sql)?,
             )))
@@ -198,9 +212,10 @@ impl SqliteStore {
             None
         };
         Ok(SqliteStore {
-            writer: writer::Writer::start(conn, cache.clone())?,
+            writer: writer::Writer::start(conn, cache.clone(), wal_index.clone())?,
             readers: None,
             cache,
+            wal_index,
             round_trips: RoundTrips::default(),
             clock,
             stream: None,
@@ -244,6 +259,14 @@ impl SqliteStore {
     /// (docs/benchmarks.md, "Second round"). WAL readers never wait for the writer, so a short
     /// read does not block the runtime thread on a lock; queries and large batches, which can
     /// decode megabytes, still leave it.
+    /// The stored items (expired or not) under `keys` when the item cache holds them all and
+    /// nobody has committed since the writer's last commit (the file's WAL-index header is the
+    /// one that commit left): read without a read transaction. `None`: read them in one.
+    fn latest_cached(&self, keys: &[Key]) -> Option<Vec<Option<Arc<Item>>>> {
+        let now = self.wal_index.as_ref()?.header()?;
+        self.cache.as_ref()?.latest(&now, keys)
+    }
+
     async fn read_call<T, F>(&self, round_trips: usize, short: bool, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -329,6 +352,13 @@ impl ItemStore for SqliteStore {
         limits::check_key(key)?;
         let keys = [key.clone()];
         let now = self.clock.now_unix();
+        if let Some(found) = self.latest_cached(&keys) {
+            self.round_trips.record();
+            let stored = found.into_iter().next().flatten();
+            return Ok(stored
+                .filter(|i| !is_expired(i, now))
+                .map(|i| Item::clone(&i)));
+        }
         let cache = self.cache.clone();
         self.read_call(1, true, move |conn| {
             let stored = read_keys(conn, cache.as_deref(), &keys)?.into_iter().next();
@@ -341,6 +371,17 @@ impl ItemStore for SqliteStore {
         let keys = limits::unique_keys(keys)?;
         let now = self.clock.now_unix();
         let calls = limits::chunks(keys.len(), BATCH_GET_CHUNK);
+        if let Some(found) = self.latest_cached(&keys) {
+            for _ in 0..calls {
+                self.round_trips.record();
+            }
+            return Ok(found
+                .into_iter()
+                .flatten()
+                .filter(|i| !is_expired(i, now))
+                .map(|i| Item::clone(&i))
+                .collect());
+        }
         let short = keys.len() <= INLINE_READ_KEYS;
         let cache = self.cache.clone();
         self.read_call(calls, short, move |conn| {
@@ -788,5 +829,60 @@ mod tests {
         let names = |index| key_attributes(&item, index).into_keys().collect::<Vec<_>>();
         assert_eq!(names(Index::Gsi1), ["gsi1pk", "gsi1sk", "pk", "sk"]);
         assert_eq!(names(Index::Primary), ["pk", "sk"]);
+    }
+
+    fn item(sk: &str, v: i64) -> Item {
+        let mut item = Key::new("P", sk).to_item();
+        item.insert("v".into(), Value::N(v));
+        item
+    }
+
+    /// The point of the WAL-index header: reads the cache holds entirely skip the read
+    /// transaction, until anyone (here a second store on the file, as `oms import` would be)
+    /// commits, and again once the writer committed after that.
+    #[tokio::test]
+    async fn cached_reads_skip_the_read_transaction_only_while_nobody_else_committed() {
+        let db = temp_db::TempDb::new();
+        let server = SqliteStore::open(&db.0, oms_clock::system()).unwrap();
+        let other = SqliteStore::open(&db.0, oms_clock::system()).unwrap();
+        let keys = [Key::new("P", "a"), Key::new("P", "none")];
+        server.put(item("a", 1), None).await.unwrap();
+        assert!(server.latest_cached(&keys).is_none(), "not cached yet");
+        for _ in 0..2 {
+            // The second miss of each key caches it (the absent one as absent).
+            assert_eq!(server.batch_get(&keys, false).await.unwrap().len(), 1);
+        }
+        let latest = server.latest_cached(&keys).expect("served without SQLite");
+        assert_eq!(latest[0].as_deref(), Some(&item("a", 1)));
+        assert!(latest[1].is_none());
+        let calls = server.round_trips().snapshot();
+        assert_eq!(
+            server.batch_get(&keys, false).await.unwrap(),
+            [item("a", 1)]
+        );
+        assert_eq!(server.round_trips().since(calls), 1, "still one call");
+
+        other.put(item("a", 2), None).await.unwrap();
+        assert!(
+            server.latest_cached(&keys).is_none(),
+            "another commit since"
+        );
+        assert_eq!(
+            server.get(&Key::new("P", "a"), false).await.unwrap(),
+            Some(item("a", 2))
+        );
+        // The writer's next commit starts over from the file's latest state.
+        server.put(item("b", 1), None).await.unwrap();
+        assert!(
+            server.latest_cached(&keys).is_none(),
+            "emptied: its entries predate the other commit"
+        );
+        for _ in 0..2 {
+            server.batch_get(&keys, false).await.unwrap();
+        }
+        let latest = server
+            .latest_cached(&keys)
+            .expect("served without SQLite again");
+        assert_eq!(latest[0].as_deref(), Some(&item("a", 2)));
     }
 }

@@ -28,6 +28,12 @@
 //!   cache on a newer counter would throw the catalog away every time it caught the writer
 //!   between its commit and its cache update: measured, a loss.)
 //!
+//! A read needs no read transaction at all when the cache holds all its keys and nobody has
+//! committed since the writer's last commit: the writer hands the cache the file's WAL-index
+//! header after each commit (when it can tell that header is exactly its commit's), and a
+//! reader that finds the same header in the file now ([`ItemCache::latest`]) is served the
+//! latest committed state.
+//!
 //! The writer, right after each commit and before answering any of its jobs, applies the group's
 //! changes to the entries the cache holds and moves it to the new counter ([`ItemCache::committed`]);
 //! a change to a key the cache does not hold adds nothing. So a read never sees an item older
@@ -43,6 +49,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::wal_index::Header;
 use crate::item::{Item, Key};
 use crate::limits::item_size;
 
@@ -67,6 +74,10 @@ pub(super) struct ItemCache {
 struct Inner {
     /// The commit counter whose state the entries hold (an empty cache is right at any value).
     seq: u64,
+    /// The file's WAL-index header right after the writer's commit of `seq`, when the writer
+    /// could tell that it is exactly that commit's: while the file still has it, nobody has
+    /// committed since, and the entries are the file's latest state ([`ItemCache::latest`]).
+    header: Option<Header>,
     entries: HashMap<Key, Entry>,
     bytes: usize,
     /// Hashes of keys a reader missed once: the second miss caches the key, and so does a
@@ -171,6 +182,23 @@ impl ItemCache {
         Lookup { found, admit }
     }
 
+    /// Every key's stored item when the file's WAL-index header is still `now`, the one the
+    /// writer's last commit left (so the cache holds the latest committed state), and the cache
+    /// holds them all; else `None` (the read takes a read transaction).
+    pub(super) fn latest(&self, now: &Header, keys: &[Key]) -> Option<Vec<Option<Arc<Item>>>> {
+        let mut inner = self.lock();
+        if inner.header.as_ref() != Some(now) {
+            return None;
+        }
+        keys.iter()
+            .map(|key| {
+                let entry = inner.entries.get_mut(key)?;
+                entry.referenced = true;
+                Some(entry.item.clone())
+            })
+            .collect()
+    }
+
     /// The writer's look at `key` in its transaction that read counter `seq`: the cached stored
     /// item (or `Some(None)`: none), or `None` when the cache does not hold `seq`'s state of it.
     pub(super) fn committed_item(&self, seq: u64, key: &Key) -> Option<Option<Arc<Item>>> {
@@ -195,15 +223,18 @@ impl ItemCache {
     }
 
     /// The writer committed the group that read counter `before` and stored `after`, whose
-    /// successful writes left `changes` (what the last write of each key left). Called before
-    /// any of the group's jobs is answered.
+    /// successful writes left `changes` (what the last write of each key left), and the file's
+    /// WAL-index header is `header` (when the writer knows it is exactly its commit's). Called
+    /// before any of the group's jobs is answered.
     pub(super) fn committed(
         &self,
         before: u64,
         after: u64,
         changes: impl IntoIterator<Item = Change>,
+        header: Option<Header>,
     ) {
         let mut inner = self.lock();
+        inner.header = header;
         if inner.seq != before && inner.seq != after {
             // Another process committed in between, and the cache may hold its old items.
             inner.reset(after);
@@ -334,6 +365,42 @@ mod tests {
             .map(|found| found.map(|i| (*i).clone()))
     }
 
+    fn header(commits: u8) -> Header {
+        let mut header = [0u8; 48];
+        header[8] = commits;
+        header[12] = 1;
+        header
+    }
+
+    #[test]
+    fn with_the_header_of_its_last_commit_the_cache_serves_reads_that_it_holds_entirely() {
+        let cache = ItemCache::new(3);
+        fill(
+            &cache,
+            3,
+            vec![(key("a"), Some(item("a", 1))), (key("b"), None)],
+        );
+        assert!(
+            cache.latest(&header(0), &[key("a")]).is_none(),
+            "no commit since the cache started: nothing known about the file"
+        );
+        cache.committed(3, 4, vec![(key("a"), Some(item("a", 2)))], Some(header(4)));
+        let found = cache.latest(&header(4), &[key("a"), key("b")]).unwrap();
+        assert_eq!(found[0].as_deref(), Some(&item("a", 2)));
+        assert!(found[1].is_none(), "b is cached as absent");
+        assert!(
+            cache.latest(&header(4), &[key("a"), key("c")]).is_none(),
+            "c is not cached"
+        );
+        assert!(
+            cache.latest(&header(5), &[key("a")]).is_none(),
+            "someone committed since"
+        );
+        // A commit whose header the writer could not vouch for stops it.
+        cache.committed(4, 5, vec![], None);
+        assert!(cache.latest(&header(4), &[key("a")]).is_none());
+    }
+
     #[test]
     fn a_key_is_cached_at_its_second_miss() {
         let cache = ItemCache::new(3);
@@ -355,6 +422,7 @@ mod tests {
                 (key("a"), Some(item("a", 2))),
                 (key("w"), Some(item("w", 1))),
             ],
+            None,
         );
         assert_eq!(hit(&cache, 4, "a"), Some(Some(item("a", 2))));
         assert_eq!(
@@ -364,7 +432,7 @@ mod tests {
         );
         // Deleted after one miss: cached as absent.
         assert_eq!(cache.lookup(4, &[key("d")]).admit, [false]);
-        cache.committed(4, 5, vec![(key("d"), None)]);
+        cache.committed(4, 5, vec![(key("d"), None)], None);
         assert_eq!(hit(&cache, 5, "d"), Some(None));
     }
 
@@ -404,6 +472,7 @@ mod tests {
                 (key("b"), None),
                 (key("c"), Some(item("c", 1))),
             ],
+            None,
         );
         assert_eq!(hit(&cache, 4, "a"), Some(Some(item("a", 2))));
         assert_eq!(hit(&cache, 4, "b"), Some(None));
@@ -414,7 +483,7 @@ mod tests {
     fn a_fill_from_an_older_snapshot_is_dropped() {
         let cache = ItemCache::new(3);
         fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
-        cache.committed(3, 4, vec![(key("b"), Some(item("b", 2)))]);
+        cache.committed(3, 4, vec![(key("b"), Some(item("b", 2)))], None);
         // A reader whose snapshot predates commit 4 read b's old item: it must not land.
         fill(&cache, 3, vec![(key("b"), Some(item("b", 1)))]);
         assert_eq!(hit(&cache, 4, "b"), None);
@@ -435,8 +504,8 @@ mod tests {
                 (key("b"), Some(item("b", 1))),
             ],
         );
-        cache.committed(3, 4, vec![(key("a"), Some(item("a", 2)))]);
-        cache.committed(4, 5, vec![(key("c"), Some(item("c", 1)))]);
+        cache.committed(3, 4, vec![(key("a"), Some(item("a", 2)))], None);
+        cache.committed(4, 5, vec![(key("c"), Some(item("c", 1)))], None);
         fill(&cache, 5, vec![(key("d"), Some(item("d", 1)))]);
         // At 3 and 4, b is what it was; a changed at 4, so 3 reads it from SQLite.
         assert_eq!(hit(&cache, 3, "b"), Some(Some(item("b", 1))));
@@ -454,7 +523,7 @@ mod tests {
         let cache = ItemCache::new(3);
         fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
         // Another process committed 4 (it may have changed a); the writer's group read 4.
-        cache.committed(4, 5, vec![]);
+        cache.committed(4, 5, vec![], None);
         assert_eq!(hit(&cache, 3, "a"), None);
         assert_eq!(hit(&cache, 4, "a"), None);
     }
@@ -464,7 +533,7 @@ mod tests {
         let cache = ItemCache::new(3);
         // The reader's snapshot (3) predates the commit, the writer has not applied 4 yet.
         fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
-        cache.committed(3, 4, vec![(key("a"), Some(item("a", 2)))]);
+        cache.committed(3, 4, vec![(key("a"), Some(item("a", 2)))], None);
         assert_eq!(hit(&cache, 4, "a"), Some(Some(item("a", 2))));
     }
 
@@ -482,7 +551,7 @@ mod tests {
         );
         // The writer's next group read 5 (commits it did not make): nothing held can be
         // trusted, and the cache starts over at the writer's commit.
-        cache.committed(5, 6, vec![(key("a"), Some(item("a", 10)))]);
+        cache.committed(5, 6, vec![(key("a"), Some(item("a", 10)))], None);
         assert_eq!(cache.len_and_bytes(), (0, 0));
         assert_eq!(hit(&cache, 6, "a"), None);
         fill(&cache, 6, vec![(key("a"), Some(item("a", 10)))]);
@@ -493,7 +562,7 @@ mod tests {
     fn a_group_without_a_successful_write_keeps_the_counter_and_the_entries() {
         let cache = ItemCache::new(3);
         fill(&cache, 3, vec![(key("a"), Some(item("a", 1)))]);
-        cache.committed(3, 3, vec![]);
+        cache.committed(3, 3, vec![], None);
         assert_eq!(hit(&cache, 3, "a"), Some(Some(item("a", 1))));
     }
 

@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 
 use super::cache::{Change, ItemCache};
 use super::sql;
+use super::wal_index::{self, WalIndex};
 use crate::error::StoreError;
 use crate::item::{Item, Key};
 
@@ -78,14 +79,23 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`, keeping `cache` (a database file's) exact.
+    /// With `wal_index` (the file's), it also tells the cache the WAL-index header each of its
+    /// commits left, when it can tell that it is exactly its commit's.
     pub(super) fn start(
         conn: Connection,
         cache: Option<Arc<ItemCache>>,
+        wal_index: Option<Arc<WalIndex>>,
     ) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("oms-sqlite-writer".into())
-            .spawn(move || serve(&conn, &queue, cache.as_deref()))
+            .spawn(move || {
+                let cache = cache.as_deref().map(|cache| Cached {
+                    cache,
+                    wal_index: wal_index.as_deref(),
+                });
+                serve(&conn, &queue, cache.as_ref());
+            })
             .map_err(|e| StoreError::Internal(Box::new(e)))?;
         Ok(Writer { jobs })
     }
@@ -139,7 +149,13 @@ fn ran<T: Send + 'static>(
     }
 }
 
-fn serve(conn: &Connection, queue: &mpsc::Receiver<Job>, cache: Option<&ItemCache>) {
+/// The item cache a file's writer keeps exact, and the file's WAL index.
+struct Cached<'a> {
+    cache: &'a ItemCache,
+    wal_index: Option<&'a WalIndex>,
+}
+
+fn serve(conn: &Connection, queue: &mpsc::Receiver<Job>, cache: Option<&Cached<'_>>) {
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -160,8 +176,12 @@ fn serve(conn: &Connection, queue: &mpsc::Receiver<Job>, cache: Option<&ItemCach
 
 /// Runs jobs from the front of `pending` in one transaction and answers them. Jobs left in
 /// `pending` (when SQLite ended the transaction on its own) run in the next group.
-fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCache>) {
+fn group(conn: &Connection, pending: &mut VecDeque<Job>, cached: Option<&Cached<'_>>) {
+    let cache = cached.map(|c| c.cache);
+    let wal_index = cached.and_then(|c| c.wal_index);
     let begun = exec(conn, "BEGIN IMMEDIATE").and_then(|()| commit_seq(conn));
+    // Read while this transaction holds the write lock: the header of the last commit before it.
+    let header_before = wal_index.and_then(WalIndex::header);
     let before = match begun {
         Ok(seq) => seq,
         Err(e) => {
@@ -224,7 +244,15 @@ fn group(conn: &Connection, pending: &mut VecDeque<Job>, cache: Option<&ItemCach
     }
     if let Some(cache) = cache {
         if committed.is_ok() {
-            cache.committed(before, after, earlier);
+            let header = wal_index.and_then(WalIndex::header).filter(|now| {
+                // Exactly this group's commit (or none), not also another process's since.
+                header_before.is_some_and(|was| {
+                    let commits = if changed { 1 } else { 0 };
+                    wal_index::commits(now) == wal_index::commits(&was).wrapping_add(commits)
+                        && (changed || *now == was)
+                })
+            });
+            cache.committed(before, after, earlier, header);
         }
     }
     for outcome in ran {

@@ -248,6 +248,14 @@ impl SqliteStore {
         self.writer.run(f).await
     }
 
+    /// The stored items (expired or not) under `keys` when the item cache holds them all and
+    /// nobody has committed since the writer's last commit (the file's WAL-index header is the
+    /// one that commit left): read without a read transaction. `None`: read them in one.
+    fn latest_cached(&self, keys: &[Key]) -> Option<Vec<Option<Arc<Item>>>> {
+        let now = self.wal_index.as_ref()?.header()?;
+        self.cache.as_ref()?.latest(&now, keys)
+    }
+
     /// Runs the read `f` in one read transaction on a read connection, or through the writer
     /// for an in-memory database, counting `round_trips` calls. A `short` read (a few keys)
     /// runs right here on the calling task's thread; others on the blocking pool.
@@ -259,14 +267,6 @@ impl SqliteStore {
     /// (docs/benchmarks.md, "Second round"). WAL readers never wait for the writer, so a short
     /// read does not block the runtime thread on a lock; queries and large batches, which can
     /// decode megabytes, still leave it.
-    /// The stored items (expired or not) under `keys` when the item cache holds them all and
-    /// nobody has committed since the writer's last commit (the file's WAL-index header is the
-    /// one that commit left): read without a read transaction. `None`: read them in one.
-    fn latest_cached(&self, keys: &[Key]) -> Option<Vec<Option<Arc<Item>>>> {
-        let now = self.wal_index.as_ref()?.header()?;
-        self.cache.as_ref()?.latest(&now, keys)
-    }
-
     async fn read_call<T, F>(&self, round_trips: usize, short: bool, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
